@@ -1,0 +1,39 @@
+# Two commands on a fresh clone: `make demo` and `make test`.
+# Both create .venv if it is missing and (re)install only when pyproject.toml changed.
+
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+# Quiet TensorFlow's C++ start-up chatter (CUDA probing on a CPU-only machine).
+export TF_CPP_MIN_LOG_LEVEL ?= 2
+
+.PHONY: demo test install install-dev bench clean
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-dev: pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet -e ".[dev]"
+	touch $(VENV)/.installed $@
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+# The flagship lesson, offline: VGG-16 vs VGG-19 on the embedded digits dataset.
+demo: $(VENV)/.installed
+	$(VENV)/bin/keras-archs compare vgg16 vgg19 --dataset digits --epochs 4 \
+		--batch-size 32 --optimizer adam --learning-rate 1e-4 --run-dir runs/demo
+
+test: $(VENV)/.installed-dev
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+bench: $(VENV)/.installed-dev
+	$(PY) benchmarks/pipeline.py
+
+clean:
+	rm -rf $(VENV) runs .pytest_cache

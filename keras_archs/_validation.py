@@ -1,0 +1,83 @@
+"""Argument checks shared by every builder: fail at the door, in words a user reads.
+
+Every check raises before any layer is built and names the argument and what is
+allowed, so a typo never surfaces as a TensorFlow shape error three stages later.
+"""
+
+from __future__ import annotations
+
+import numbers
+from collections.abc import Sequence
+
+__all__ = [
+    "check_positive_int",
+    "check_int_sequence",
+    "check_input_shape",
+    "check_choice",
+]
+
+
+def check_positive_int(value, name: str, minimum: int = 1) -> int:
+    """Return ``value`` as int if it is an integer >= ``minimum``; else raise."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be an integer >= {minimum}, got {value!r}")
+    if value < minimum:
+        raise ValueError(f"{name} must be an integer >= {minimum}, got {value}")
+    return int(value)
+
+
+def check_int_sequence(values, name: str, minimum: int = 1, length: int | None = None):
+    """Return ``values`` as a tuple of ints, each >= ``minimum``; else raise."""
+    if isinstance(values, (str, bytes)) or not isinstance(values, Sequence):
+        raise TypeError(
+            f"{name} must be a list or tuple of integers, got {type(values).__name__}")
+    if len(values) == 0:
+        raise ValueError(f"{name} must not be empty")
+    if length is not None and len(values) != length:
+        raise ValueError(f"{name} must have {length} entries, got {len(values)}")
+    out = []
+    for i, v in enumerate(values):
+        if isinstance(v, bool) or not isinstance(v, numbers.Integral):
+            raise TypeError(
+                f"{name} must contain only integers, got {v!r} at position {i}")
+        if v < minimum:
+            raise ValueError(
+                f"{name} entries must be >= {minimum}, got {v} at position {i}")
+        out.append(int(v))
+    return tuple(out)
+
+
+def check_input_shape(input_shape, min_size: int = 1, name: str = "input_shape"):
+    """Validate a channels-last ``(height, width, channels)`` shape.
+
+    ``min_size`` is the smallest height/width the architecture can take (for example
+    32 for five 2×2 poolings). Height and width may be ``None`` (any size) only when
+    ``min_size`` does not matter to the caller.
+    """
+    if isinstance(input_shape, (str, bytes)) or not isinstance(input_shape, Sequence):
+        raise TypeError(
+            f"{name} must be a tuple (height, width, channels), got {input_shape!r}")
+    if len(input_shape) != 3:
+        raise ValueError(
+            f"{name} must be (height, width, channels), got {tuple(input_shape)}")
+    h, w, c = input_shape
+    check_positive_int(c, f"{name} channels")
+    for dim, label in ((h, "height"), (w, "width")):
+        if dim is None:
+            continue
+        check_positive_int(dim, f"{name} {label}")
+        if dim < min_size:
+            raise ValueError(
+                f"{name} {label} must be at least {min_size} for this architecture "
+                f"(its pooling stages would shrink it below 1×1), got "
+                f"{tuple(input_shape)}")
+    return tuple(None if d is None else int(d) for d in input_shape)
+
+
+def check_choice(value, name: str, choices):
+    """Raise ValueError unless ``value`` is one of ``choices``."""
+    if value not in choices:
+        raise ValueError(
+            f"{name} must be one of {', '.join(repr(c) for c in choices)}; "
+            f"got {value!r}")
+    return value

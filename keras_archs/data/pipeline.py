@@ -1,0 +1,104 @@
+"""The tf.data pipeline every dataset in keras-archs goes through.
+
+Order matters and is the same for every dataset:
+decode → cache → shuffle (train only, before batching, buffer covering the split) →
+augment (train only) → batch → prefetch(AUTOTUNE), with parallel maps. Shuffling
+before batching shuffles examples, not whole batches; caching before augmenting keeps
+augmentation random in every epoch.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import tensorflow as tf
+
+from keras_archs._validation import check_choice, check_positive_int
+
+__all__ = ["DatasetInfo", "NORMALIZATIONS", "normalize", "random_crop_flip",
+           "build_pipeline"]
+
+AUTOTUNE = tf.data.AUTOTUNE
+
+# "unit": [0, 1] (the seed notebooks; models trained from scratch). The others are
+# keras.applications' preprocess_input modes, for transferred weights:
+# "caffe": RGB→BGR and ImageNet mean subtraction, no scaling (VGG, ResNet v1);
+# "tf": [-1, 1] (ResNetV2, MobileNet, Inception); "torch": ImageNet mean/std
+# (DenseNet); "none": raw 0–255 floats (EfficientNet rescales inside the model).
+NORMALIZATIONS = ("unit", "caffe", "tf", "torch", "none")
+_IMAGENET_MEAN = (0.485, 0.456, 0.406)
+_IMAGENET_STD = (0.229, 0.224, 0.225)
+_CAFFE_MEAN_BGR = (103.939, 116.779, 123.68)
+
+
+@dataclass(frozen=True)
+class DatasetInfo:
+    """What a loader knows about its dataset (the tfds ``with_info`` convention)."""
+
+    name: str
+    num_classes: int
+    class_names: tuple[str, ...]
+    image_shape: tuple[int, int, int]
+    split_sizes: dict = field(default_factory=dict)
+    train_split: str = "train"
+    eval_split: str = "test"
+    normalization: str = "unit"
+    source: str = ""
+
+
+def normalize(image, mode: str = "unit"):
+    """Map float32 pixels in [0, 255] to what a model with preprocessing ``mode`` expects."""
+    check_choice(mode, "normalization", NORMALIZATIONS)
+    image = tf.cast(image, tf.float32)
+    if mode == "unit":
+        return image / 255.0
+    if mode == "tf":
+        return image / 127.5 - 1.0
+    if mode == "torch":
+        return (image / 255.0 - _IMAGENET_MEAN) / _IMAGENET_STD
+    if mode == "caffe":
+        return image[..., ::-1] - _CAFFE_MEAN_BGR
+    return image
+
+
+def random_crop_flip(image, pad: int = 4, flip: bool = True, seed=None):
+    """Pad ``pad`` pixels on each side (reflect), crop back at random, maybe flip.
+
+    The standard CIFAR augmentation (He et al. 2015, §4.2). Works on one image.
+    """
+    shape = tf.shape(image)
+    padded = tf.pad(image, [[pad, pad], [pad, pad], [0, 0]], mode="REFLECT")
+    image = tf.image.random_crop(padded, shape, seed=seed)
+    if flip:
+        image = tf.image.random_flip_left_right(image, seed=seed)
+    return image
+
+
+def build_pipeline(ds: tf.data.Dataset, *, training: bool, batch_size: int,
+                   num_examples: int, preprocess=None, augment=None, seed=None,
+                   cache: bool = True, drop_remainder: bool = False) -> tf.data.Dataset:
+    """Apply the canonical order to a dataset of single ``(image, label)`` examples.
+
+    Args:
+        ds: unbatched ``(image, label)`` examples, images as they are stored.
+        training: shuffle (every epoch anew) and augment; evaluation keeps order.
+        batch_size: examples per batch; the last partial batch is kept unless
+            ``drop_remainder``.
+        num_examples: size of the split; the shuffle buffer covers all of it.
+        preprocess: per-example decode/resize/normalise function, cached after.
+        augment: per-example random augmentation, applied after the cache.
+        seed: shuffle (and augmentation) seed for a reproducible order.
+    """
+    check_positive_int(batch_size, "batch_size")
+    if preprocess is not None:
+        ds = ds.map(preprocess, num_parallel_calls=AUTOTUNE)
+    if cache:
+        ds = ds.cache()
+    if training:
+        ds = ds.shuffle(max(int(num_examples), 1), seed=seed,
+                        reshuffle_each_iteration=True)
+        if augment is not None:
+            ds = ds.map(augment, num_parallel_calls=AUTOTUNE)
+    ds = ds.batch(batch_size, drop_remainder=drop_remainder,
+                  num_parallel_calls=AUTOTUNE)
+    return ds.prefetch(AUTOTUNE)

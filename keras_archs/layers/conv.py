@@ -1,0 +1,34 @@
+"""Convolution → BatchNorm → activation, the unit most families are made of."""
+
+from __future__ import annotations
+
+import keras
+
+__all__ = ["conv_bn_act"]
+
+
+def conv_bn_act(x, filters, kernel_size, *, strides=1, padding="same", groups=1,
+                activation="relu", batch_norm=True, use_bias=None,
+                kernel_initializer="glorot_uniform", kernel_regularizer=None,
+                bn_momentum=0.99, bn_epsilon=1e-3, name, conv_suffix="_conv"):
+    """``Conv2D`` → optional ``BatchNormalization`` → optional activation.
+
+    Layer names come from one prefix: ``{name}{conv_suffix}``, ``{name}_bn`` and
+    ``{name}_{activation}`` (keras.applications' scheme, e.g. ``conv1_conv``,
+    ``conv1_bn``, ``conv1_relu``). With ``batch_norm=False`` the activation is fused
+    into the convolution, as in the original VGG. ``use_bias`` defaults to
+    ``not batch_norm`` (a bias before BatchNorm is redundant).
+    """
+    if use_bias is None:
+        use_bias = not batch_norm
+    fused = activation if not batch_norm else None
+    x = keras.layers.Conv2D(
+        filters, kernel_size, strides=strides, padding=padding, groups=groups,
+        activation=fused, use_bias=use_bias, kernel_initializer=kernel_initializer,
+        kernel_regularizer=kernel_regularizer, name=f"{name}{conv_suffix}")(x)
+    if batch_norm:
+        x = keras.layers.BatchNormalization(
+            momentum=bn_momentum, epsilon=bn_epsilon, name=f"{name}_bn")(x)
+        if activation is not None:
+            x = keras.layers.Activation(activation, name=f"{name}_{activation}")(x)
+    return x

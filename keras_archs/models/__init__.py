@@ -1,0 +1,3 @@
+"""One module per family; importing this package registers every model."""
+
+from keras_archs.models import vgg  # noqa: F401

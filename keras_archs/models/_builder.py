@@ -1,0 +1,110 @@
+"""The parts every family constructor shares, in keras.applications' conventions.
+
+A family constructor validates its arguments with :func:`check_common_args`, gets its
+input from :func:`model_input`, builds its body with block functions, ends with
+:func:`classifier_head` and returns :func:`finish_model` — so ``include_top``,
+``weights``, ``input_tensor``, ``pooling``, ``classes`` and ``classifier_activation``
+behave the same in every family.
+"""
+
+from __future__ import annotations
+
+import keras
+
+from keras_archs._validation import check_choice, check_input_shape, check_positive_int
+from keras_archs.weights import check_weights_arg, load_weights
+
+__all__ = ["check_common_args", "model_input", "classifier_head", "finish_model",
+           "resolve_stem", "STEMS"]
+
+POOLINGS = (None, "avg", "max")
+STEMS = ("auto", "imagenet", "cifar")
+# Inputs at or below this size get the CIFAR stem when stem="auto".
+CIFAR_MAX_SIZE = 64
+
+
+def check_common_args(*, include_top, weights, input_tensor, input_shape, pooling,
+                      classes, classifier_activation, keras_applications=None,
+                      min_size=1, default_shape=(224, 224, 3)):
+    """Validate the keras.applications arguments; returns the resolved input shape."""
+    if not isinstance(include_top, bool):
+        raise TypeError(f"include_top must be True or False, got {include_top!r}")
+    check_choice(pooling, "pooling", POOLINGS)
+    check_positive_int(classes, "classes (num_classes)")
+    if classifier_activation is not None and not isinstance(classifier_activation, str) \
+            and not callable(classifier_activation):
+        raise TypeError("classifier_activation must be a string, a callable or None")
+    check_weights_arg(weights, keras_applications=keras_applications,
+                      include_top=include_top, classes=classes,
+                      classifier_activation=classifier_activation)
+    if input_tensor is not None:
+        if not keras.backend.is_keras_tensor(input_tensor):
+            raise TypeError(
+                "input_tensor must be a Keras tensor (from keras.Input or a layer "
+                f"output), got {type(input_tensor).__name__}")
+        shape = tuple(input_tensor.shape[1:])
+        if input_shape is not None and tuple(input_shape) != shape:
+            raise ValueError(
+                f"input_shape {tuple(input_shape)} does not match input_tensor's shape "
+                f"{shape}")
+        input_shape = shape
+    if input_shape is None:
+        input_shape = default_shape
+    return check_input_shape(input_shape, min_size=min_size)
+
+
+def resolve_stem(stem: str, input_shape) -> str:
+    """``"auto"`` → ``"cifar"`` for inputs of at most 64×64 pixels, else ``"imagenet"``."""
+    check_choice(stem, "stem", STEMS)
+    if stem != "auto":
+        return stem
+    h, w = input_shape[0], input_shape[1]
+    if h is not None and w is not None and max(h, w) <= CIFAR_MAX_SIZE:
+        return "cifar"
+    return "imagenet"
+
+
+def model_input(input_tensor, input_shape):
+    """Returns ``(x, inputs)``: the tensor to build on and the model's inputs."""
+    if input_tensor is None:
+        x = keras.Input(shape=input_shape, name="input_layer")
+        return x, x
+    return input_tensor, keras.utils.get_source_inputs(input_tensor)
+
+
+def classifier_head(x, *, include_top, pooling, classes, classifier_activation,
+                    hidden=(), dropout=0.0, flatten=False):
+    """Top of a classifier, or the pooled/unpooled features when ``include_top=False``.
+
+    With ``include_top``: pooling (``Flatten`` if ``flatten`` else global average) →
+    optional hidden ``Dense`` layers ``fc1, fc2, ...`` with dropout → ``predictions``
+    ``Dense`` → a separate float32 ``Activation`` so mixed-precision models return
+    float32 probabilities.
+    """
+    if include_top:
+        if flatten:
+            x = keras.layers.Flatten(name="flatten")(x)
+        else:
+            x = keras.layers.GlobalAveragePooling2D(name="avg_pool")(x)
+        for i, units in enumerate(hidden, start=1):
+            x = keras.layers.Dense(units, activation="relu", name=f"fc{i}")(x)
+            if dropout:
+                x = keras.layers.Dropout(dropout, name=f"fc{i}_dropout")(x)
+        x = keras.layers.Dense(classes, name="predictions")(x)
+        return keras.layers.Activation(
+            classifier_activation or "linear", dtype="float32",
+            name="predictions_activation")(x)
+    if pooling == "avg":
+        return keras.layers.GlobalAveragePooling2D(name="avg_pool")(x)
+    if pooling == "max":
+        return keras.layers.GlobalMaxPooling2D(name="max_pool")(x)
+    return x
+
+
+def finish_model(inputs, outputs, *, name, weights, keras_applications=None,
+                 applications_kwargs=None):
+    """Wrap ``inputs → outputs`` in a ``keras.Model`` and load ``weights``."""
+    model = keras.Model(inputs, outputs, name=name)
+    load_weights(model, weights, keras_applications=keras_applications,
+                 applications_kwargs=applications_kwargs)
+    return model

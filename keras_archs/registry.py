@@ -1,0 +1,191 @@
+"""The model registry: the single list of every model keras-archs can build.
+
+Each family module registers its named constructors with :func:`register_model`.
+The CLI, the README table, the parameter-parity tests and the benchmarks all iterate
+:func:`list_models`, so a model exists for the rest of the package once it is here.
+"""
+
+from __future__ import annotations
+
+import difflib
+import fnmatch
+from dataclasses import dataclass, field
+from typing import Callable
+
+__all__ = ["ModelInfo", "register_model", "create_model", "list_models", "model_info"]
+
+# keras.applications `preprocess_input` modes, plus "unit" (pixels scaled to [0, 1],
+# what the seed notebooks feed models trained from scratch) and "none" (the model
+# rescales inside itself, as EfficientNet does).
+PREPROCESSING_MODES = ("unit", "caffe", "tf", "torch", "none")
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    """What the registry knows about one model.
+
+    Attributes:
+        name: registry name, e.g. ``"resnet50"``.
+        family: family name, e.g. ``"resnet"``; also the module under ``models/``.
+        paper: citation of the paper that introduced the architecture.
+        reference_params: published parameter count at ``reference_input_shape`` with
+            ``reference_classes`` outputs, or ``None`` if there is no reference.
+        reference_source: where ``reference_params`` comes from.
+        reference_input_shape: input shape the reference count was measured at.
+        reference_counts_bn_statistics: whether the reference counts BatchNorm moving
+            mean/variance (Keras does; PyTorch, hence torchvision, does not).
+        reference_classes: number of classes of the reference count.
+        default_input_shape: input shape used when ``create_model`` gets none.
+        preprocessing: pixel preprocessing the pretrained weights expect
+            (a keras.applications mode: ``"caffe"``, ``"tf"``, ``"torch"``,
+            ``"none"``), or ``"unit"`` for [0, 1] scaling when there are no
+            pretrained weights.
+        keras_applications: name of the keras.applications counterpart, if any.
+        builder: the constructor ``create_model`` calls.
+    """
+
+    name: str
+    family: str
+    paper: str
+    builder: Callable = field(repr=False, compare=False)
+    reference_params: int | None = None
+    reference_source: str | None = None
+    reference_input_shape: tuple[int, int, int] = (224, 224, 3)
+    reference_classes: int = 1000
+    reference_counts_bn_statistics: bool = True
+    default_input_shape: tuple[int, int, int] = (224, 224, 3)
+    preprocessing: str = "unit"
+    keras_applications: str | None = None
+    description: str = ""
+
+
+_REGISTRY: dict[str, ModelInfo] = {}
+
+
+def register_model(
+    *,
+    family: str,
+    paper: str,
+    name: str | None = None,
+    reference_params: int | None = None,
+    reference_source: str | None = None,
+    reference_input_shape: tuple[int, int, int] = (224, 224, 3),
+    reference_classes: int = 1000,
+    reference_counts_bn_statistics: bool = True,
+    default_input_shape: tuple[int, int, int] = (224, 224, 3),
+    preprocessing: str = "unit",
+    keras_applications: str | None = None,
+):
+    """Decorator that adds a model constructor to the registry.
+
+    The constructor must accept the keras.applications keywords ``input_shape``,
+    ``classes`` and ``weights`` (plus its own). Its registry name is ``name`` or the
+    function's name; its first docstring line becomes the description.
+
+    ```python
+    @register_model(family="vgg", paper="Simonyan & Zisserman 2014, arXiv:1409.1556",
+                    reference_params=138_357_544, keras_applications="VGG16")
+    def vgg16(**kwargs):
+        return VGG16(**kwargs)
+    ```
+    """
+    if preprocessing not in PREPROCESSING_MODES:
+        raise ValueError(
+            f"preprocessing must be one of {PREPROCESSING_MODES}, got {preprocessing!r}")
+    if reference_params is not None and reference_source is None:
+        reference_source = (
+            f"keras.applications.{keras_applications}" if keras_applications else paper)
+
+    def decorator(fn: Callable) -> Callable:
+        model_name = name or fn.__name__
+        if model_name in _REGISTRY:
+            raise ValueError(f"model {model_name!r} is already registered")
+        doc = (fn.__doc__ or "").strip().splitlines()
+        _REGISTRY[model_name] = ModelInfo(
+            name=model_name,
+            family=family,
+            paper=paper,
+            builder=fn,
+            reference_params=reference_params,
+            reference_source=reference_source,
+            reference_input_shape=tuple(reference_input_shape),
+            reference_classes=reference_classes,
+            reference_counts_bn_statistics=reference_counts_bn_statistics,
+            default_input_shape=tuple(default_input_shape),
+            preprocessing=preprocessing,
+            keras_applications=keras_applications,
+            description=doc[0] if doc else "",
+        )
+        return fn
+
+    return decorator
+
+
+def _ensure_loaded() -> None:
+    # Importing the models package runs every family's @register_model.
+    from keras_archs import models  # noqa: F401
+
+
+def _unknown(name: str) -> ValueError:
+    names = sorted(_REGISTRY)
+    close = difflib.get_close_matches(str(name).lower(), names, n=5, cutoff=0.5)
+    hint = f" Did you mean: {', '.join(close)}?" if close else ""
+    return ValueError(
+        f"Unknown model name {name!r}.{hint} "
+        f"Run `keras-archs list` or keras_archs.list_models() to see all "
+        f"{len(names)} models.")
+
+
+def list_models(pattern: str | None = None) -> list[str]:
+    """Sorted registry names, optionally filtered by a shell-style ``pattern``.
+
+    ``list_models("resnet*")`` → ``["resnet101", "resnet152", ...]``.
+    """
+    _ensure_loaded()
+    names = sorted(_REGISTRY)
+    if pattern:
+        names = [n for n in names if fnmatch.fnmatch(n, pattern.lower())]
+    return names
+
+
+def model_info(name: str) -> ModelInfo:
+    """The :class:`ModelInfo` of a registered model; unknown names raise ValueError."""
+    _ensure_loaded()
+    if not isinstance(name, str):
+        raise TypeError(f"name must be a string, got {type(name).__name__}")
+    try:
+        return _REGISTRY[name.lower()]
+    except KeyError:
+        raise _unknown(name) from None
+
+
+def create_model(
+    name: str,
+    input_shape: tuple[int, int, int] | None = None,
+    num_classes: int = 1000,
+    weights: str | None = None,
+    **kwargs,
+):
+    """Build a registered model.
+
+    Args:
+        name: a name from :func:`list_models`.
+        input_shape: ``(height, width, channels)``; defaults to the model's
+            ``default_input_shape``. Small inputs (32×32) select the CIFAR stem in
+            families that have one.
+        num_classes: size of the classifier (keras.applications calls it ``classes``).
+        weights: ``None`` (random init), a local ``.weights.h5``/``.h5`` path, or
+            ``"imagenet"`` where the keras.applications counterpart has weights.
+        **kwargs: passed to the family constructor (``include_top``, ``pooling``,
+            ``classifier_activation``, family options, ...).
+
+    Returns:
+        A ``keras.Model``.
+    """
+    info = model_info(name)
+    if input_shape is None:
+        input_shape = info.default_input_shape
+    if "classes" in kwargs:
+        raise TypeError("create_model takes num_classes=, not classes=")
+    return info.builder(
+        input_shape=tuple(input_shape), classes=num_classes, weights=weights, **kwargs)
