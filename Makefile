@@ -26,7 +26,7 @@ install-dev: $(VENV)/.installed-dev
 
 # The flagship lesson, offline: VGG-16 vs VGG-19 on the embedded digits dataset.
 demo: $(VENV)/.installed
-	$(VENV)/bin/keras-archs compare vgg16 vgg19 --dataset digits --epochs 4 \
+	$(VENV)/bin/keras-archs compare vgg16 vgg19 --dataset digits --epochs 3 \
 		--batch-size 32 --optimizer adam --learning-rate 1e-4 --run-dir runs/demo
 
 test: $(VENV)/.installed-dev

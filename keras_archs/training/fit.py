@@ -201,7 +201,7 @@ def train(model_or_name, train_ds, val_ds=None, epochs: int = 10, *, optimizer="
         cbs.append(keras.callbacks.TensorBoard(str(run_dir / "tensorboard")))
     cbs.extend(callbacks)
     history = model.fit(train_ds, validation_data=val_ds, epochs=epochs, callbacks=cbs,
-                        verbose=verbose)
+                        verbose=verbose, shuffle=False)  # the dataset shuffles itself
     history.run_dir = run_dir
     return history
 
