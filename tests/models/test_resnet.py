@@ -335,3 +335,32 @@ def test_bad_model_arguments_raise_before_building(no_build, call, words):
 def test_bad_block_arguments_raise_before_building(no_build, call, words):
     with pytest.raises((ValueError, TypeError), match=words):
         call(_seed_input())
+
+
+@pytest.mark.slow
+def test_imagenet_weights_delegate_to_keras_applications(monkeypatch):
+    # Offline stand-in for the download: keras.applications' own ResNet50V2 with
+    # random weights; ours must receive every weight, by layer name.
+    original = keras.applications.ResNet50V2
+    built = {}
+
+    def offline(weights, **kwargs):
+        assert weights == "imagenet"
+        built["model"] = original(weights=None, **kwargs)
+        return built["model"]
+
+    monkeypatch.setattr(keras.applications, "ResNet50V2", offline)
+    model = R.ResNet50V2(weights="imagenet", include_top=False, pooling="avg",
+                         input_shape=(64, 64, 3), stem="imagenet")
+    x = np.random.RandomState(1).uniform(-1, 1, (1, 64, 64, 3)).astype("float32")
+    np.testing.assert_allclose(model.predict(x, verbose=0),
+                               built["model"].predict(x, verbose=0), atol=1e-5)
+
+
+def test_input_tensor_and_headless_outputs():
+    inputs = keras.Input((32, 32, 3), name="image")
+    model = R.CifarResNet(8, input_tensor=inputs, include_top=False, pooling="max")
+    assert model.inputs[0].name == inputs.name
+    assert model.output.shape == (None, 64)
+    features = R.ResNet18(include_top=False, input_shape=(32, 32, 3))
+    assert features.output.shape == (None, 4, 4, 512)
