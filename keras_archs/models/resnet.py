@@ -88,7 +88,9 @@ class _Names:
         return f"{kind}{self.stage}{self.block}_{branch}"
 
     def conv(self, i):
-        return self._seed("res", i) if self.naming == "seed" else f"{self.prefix}_{i}_conv"
+        if self.naming == "seed":
+            return self._seed("res", i)
+        return f"{self.prefix}_{i}_conv"
 
     def bn(self, i):
         return self._seed("bn", i) if self.naming == "seed" else f"{self.prefix}_{i}_bn"
@@ -333,8 +335,8 @@ def identity_block(input_tensor, kernel_size, filters, stage, block,
                        naming, shortcut="B")
 
 
-def _block(kind, x, filters, kernel_size, strides, preact, shortcut, use_bias, name,
-           naming, stride_in_3x3, style, stage=None, block=None):
+def _block(kind, x, filters, *, kernel_size, strides, preact, shortcut, use_bias,
+           name, naming, stride_in_3x3, style, stage=None, block=None):
     _check_tensor(x, "x")
     filters = check_positive_int(filters, "filters")
     kernel_size = check_positive_int(kernel_size, "kernel_size")
@@ -343,6 +345,11 @@ def _block(kind, x, filters, kernel_size, strides, preact, shortcut, use_bias, n
     check_choice(naming, "naming", NAMINGS)
     if naming == "keras" and not isinstance(name, str):
         raise TypeError(f"name must be a string such as 'conv2_block1', got {name!r}")
+    if naming == "seed":
+        check_positive_int(stage, "stage")
+        if not isinstance(block, str) or not block:
+            raise TypeError(
+                f"block must be a non-empty string such as 'a', got {block!r}")
     _check_style(style)
     if kind == "basic":
         widths, kernels, stride_index = (filters, filters), (kernel_size, kernel_size), 0
@@ -363,10 +370,10 @@ def _block(kind, x, filters, kernel_size, strides, preact, shortcut, use_bias, n
 
 
 def basic_block(x, filters, *, kernel_size=3, strides=1, preact=False, shortcut="B",
-                use_bias=False, name, naming="keras", stage=None, block=None,
+                use_bias=False, name=None, naming="keras", stage=None, block=None,
                 use_l2_regularizer=None, batch_norm_decay=None,
                 batch_norm_epsilon=None, kernel_initializer=None):
-    """ResNet-18/34 block: two ``kernel_size``×``kernel_size`` convolutions, ``filters`` out.
+    """ResNet-18/34 block: two k×k convolutions (k = ``kernel_size``), ``filters`` out.
 
     Args:
         x: 4-D Keras tensor.
@@ -376,24 +383,28 @@ def basic_block(x, filters, *, kernel_size=3, strides=1, preact=False, shortcut=
         shortcut: ``"A"`` zero-pads new channels, ``"B"`` projects (1×1 conv + BN)
             only when the channel count changes, ``"C"`` always projects.
         use_bias: biases in the convolutions (torchvision has none).
-        name: prefix of every layer name, e.g. ``"conv2_block1"``.
-        naming: ``"keras"`` or ``"seed"`` (then ``stage`` and ``block`` name it).
+        name: prefix of every layer name, e.g. ``"conv2_block1"`` (required with
+            ``naming="keras"``).
+        naming: ``"keras"`` or ``"seed"`` (then ``stage`` and ``block`` name it:
+            ``res{stage}{block}_branch2a``, ...).
 
     Returns:
         Output tensor with ``filters`` channels.
     """
     style = _default_style(naming, use_l2_regularizer, batch_norm_decay,
                            batch_norm_epsilon, kernel_initializer)
-    return _block("basic", x, filters, kernel_size, strides, preact, shortcut,
-                  use_bias, name, naming, None, style, stage, block)
+    return _block("basic", x, filters, kernel_size=kernel_size, strides=strides,
+                  preact=preact, shortcut=shortcut, use_bias=use_bias, name=name,
+                  naming=naming, stride_in_3x3=None, style=style, stage=stage,
+                  block=block)
 
 
 def bottleneck_block(x, filters, *, kernel_size=3, strides=1, preact=False,
-                     shortcut="B", use_bias=True, stride_in_3x3=None, name,
+                     shortcut="B", use_bias=True, stride_in_3x3=None, name=None,
                      naming="keras", stage=None, block=None, use_l2_regularizer=None,
                      batch_norm_decay=None, batch_norm_epsilon=None,
                      kernel_initializer=None):
-    """ResNet-50/101/152 block: 1×1 reduce → ``kernel_size``² → 1×1 expand to 4·filters.
+    """ResNet-50/101/152 block: 1×1 reduce → k×k → 1×1 expand to ``4 * filters``.
 
     With the defaults this is keras.applications' ``ResNet50`` block (v1, stride in
     the first 1×1, biases, BatchNorm epsilon 1.001e-5); ``preact=True`` gives its
@@ -417,8 +428,10 @@ def bottleneck_block(x, filters, *, kernel_size=3, strides=1, preact=False,
     """
     style = _default_style(naming, use_l2_regularizer, batch_norm_decay,
                            batch_norm_epsilon, kernel_initializer)
-    return _block("bottleneck", x, filters, kernel_size, strides, preact, shortcut,
-                  use_bias, name, naming, stride_in_3x3, style, stage, block)
+    return _block("bottleneck", x, filters, kernel_size=kernel_size, strides=strides,
+                  preact=preact, shortcut=shortcut, use_bias=use_bias, name=name,
+                  naming=naming, stride_in_3x3=stride_in_3x3, style=style,
+                  stage=stage, block=block)
 
 
 _BLOCK_FUNCTIONS = {"basic": basic_block, "bottleneck": bottleneck_block}

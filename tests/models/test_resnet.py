@@ -210,6 +210,10 @@ def test_basic_and_bottleneck_blocks():
     assert "s2b1_0_conv" in names      # new width: projection (option B)
     assert "s4b1_0_conv" not in names and "s4b1_0_pad" in names  # option A
     assert isinstance(model.get_layer("s4b1_0_pad"), ChannelZeroPadding)
+    seed = R.basic_block(inputs, 64, naming="seed", stage=3, block="a")
+    seed_names = [l.name for l in keras.Model(inputs, seed).layers]
+    for expected in ("res3a_branch2a", "bn3a_branch2b", "res3a_branch1"):
+        assert expected in seed_names
 
 
 def test_option_a_shortcut_is_subsample_plus_zero_channels():
@@ -253,7 +257,8 @@ def test_softmax_is_float32_under_mixed_precision():
         keras.mixed_precision.set_global_policy("float32")
 
 
-@pytest.mark.parametrize("name", ["resnet20", "resnet50_seed", "resnet18"])
+@pytest.mark.parametrize("name", [
+    "resnet20", pytest.param("resnet50_seed", marks=pytest.mark.slow), "resnet18"])
 def test_keras_round_trip_safe_mode(tmp_path, name):
     model = create_model(name, input_shape=(32, 32, 3), num_classes=10)
     path = tmp_path / f"{name}.keras"
@@ -331,6 +336,8 @@ def test_bad_model_arguments_raise_before_building(no_build, call, words):
     (lambda x: R.bottleneck_block(x, 16, shortcut="Z", name="b"), "shortcut"),
     (lambda x: R.bottleneck_block(x, 16, strides=0, name="b"), "strides"),
     (lambda x: R.basic_block("not a tensor", 8, name="b"), "4-D Keras tensor"),
+    (lambda x: R.basic_block(x, 8), "name must be a string"),
+    (lambda x: R.basic_block(x, 8, naming="seed", stage=2), "block must be"),
 ])
 def test_bad_block_arguments_raise_before_building(no_build, call, words):
     with pytest.raises((ValueError, TypeError), match=words):
