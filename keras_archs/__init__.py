@@ -16,10 +16,18 @@ from keras_archs.registry import (  # noqa: E402
     ModelInfo, create_model, list_models, model_info, register_model)
 from keras_archs.models.vgg import (  # noqa: E402
     VGG, VGG11, VGG13, VGG16, VGG19, build_vgg, build_vgg_block)
+from keras_archs.models.resnet import (  # noqa: E402
+    CifarResNet, ResNet, ResNet18, ResNet20, ResNet32, ResNet34, ResNet44, ResNet50,
+    ResNet50Seed, ResNet50V2, ResNet56, ResNet101, ResNet101V2, ResNet110, ResNet152,
+    ResNet152V2, basic_block, bottleneck_block, conv_block, identity_block)
 
 __version__ = "0.1.0"
 
 __all__ = [
     "ModelInfo", "create_model", "list_models", "model_info", "register_model",
     "VGG", "VGG11", "VGG13", "VGG16", "VGG19", "build_vgg", "build_vgg_block",
+    "ResNet", "CifarResNet", "ResNet18", "ResNet34", "ResNet50", "ResNet101",
+    "ResNet152", "ResNet50V2", "ResNet101V2", "ResNet152V2", "ResNet20", "ResNet32",
+    "ResNet44", "ResNet56", "ResNet110", "ResNet50Seed", "basic_block",
+    "bottleneck_block", "conv_block", "identity_block",
 ]
