@@ -16,10 +16,18 @@ from keras_archs.registry import (  # noqa: E402
     ModelInfo, create_model, list_models, model_info, register_model)
 from keras_archs.models.vgg import (  # noqa: E402
     VGG, VGG11, VGG13, VGG16, VGG19, build_vgg, build_vgg_block)
+from keras_archs.models.lenet import LeNet5, SimpleCNN  # noqa: E402
+from keras_archs.models.alexnet import AlexNet  # noqa: E402
+from keras_archs.models.googlenet import (  # noqa: E402
+    GoogLeNet, compile_googlenet, googlenet_aux_targets, googlenet_inference_model,
+    inception_v1_block, naive_inception_block)
 
 __version__ = "0.1.0"
 
 __all__ = [
     "ModelInfo", "create_model", "list_models", "model_info", "register_model",
     "VGG", "VGG11", "VGG13", "VGG16", "VGG19", "build_vgg", "build_vgg_block",
+    "LeNet5", "SimpleCNN", "AlexNet", "GoogLeNet", "compile_googlenet",
+    "googlenet_aux_targets", "googlenet_inference_model", "inception_v1_block",
+    "naive_inception_block",
 ]
