@@ -391,7 +391,9 @@ def googlenet_inference_model(model):
         raise TypeError(f"model must be a keras.Model, got {type(model).__name__}")
     if len(model.outputs) == 1:
         return model
-    return keras.Model(model.inputs, model.outputs[0], name=f"{model.name}_inference")
+    # model.input keeps a single-input model's input structure a tensor, not a list.
+    inputs = model.input if len(model.inputs) == 1 else model.inputs
+    return keras.Model(inputs, model.outputs[0], name=f"{model.name}_inference")
 
 
 @register_model(family="googlenet", paper="Szegedy et al. 2014, arXiv:1409.4842",
