@@ -194,12 +194,14 @@ def _aux_classifier(x, *, classes, classifier_activation, batch_norm, use_bias,
                                    name=name)(x)
 
 
+# Total stride before inception (4a): ImageNet conv1, pool1, pool2, pool3 (2 each,
+# "same" padding); CIFAR one 3×3/2 pool with 1-pixel padding. Both round up.
+_STRIDE_AT_4A = {"imagenet": 16, "cifar": 2}
+
+
 def _side_at_4a(stem, side):
     """Height/width of the feature map entering inception (4a) for an input ``side``."""
-    if stem == "imagenet":
-        # conv1, pool1, pool2, pool3: four stride-2 steps with "same" padding.
-        return math.ceil(side / 16)
-    return math.ceil(side / 2)  # one 3×3/2 pool with 1-pixel padding
+    return math.ceil(side / _STRIDE_AT_4A[stem])
 
 
 def _check_rate(value, name):
@@ -283,7 +285,7 @@ def GoogLeNet(include_top=True, weights=None, input_tensor=None, input_shape=Non
                              f"{input_shape}")
         side = _side_at_4a(stem, min(h, w))
         if side < _AUX_POOL:
-            least = 65 if stem == "imagenet" else 9
+            least = _STRIDE_AT_4A[stem] * (_AUX_POOL - 1) + 1
             raise ValueError(
                 f"aux_logits=True needs an input of at least {least}×{least} with the "
                 f"{stem} stem: the auxiliary heads average-pool 5×5 windows of the "
