@@ -123,3 +123,9 @@ def test_lrn_config_and_bad_arguments():
         LocalResponseNormalization(bias=0)
     with pytest.raises(TypeError, match="alpha must be a number"):
         LocalResponseNormalization(alpha="1e-4")
+
+
+def test_feature_extractor():
+    model = AlexNet(input_shape=(32, 32, 3), include_top=False)
+    assert model.output.shape == (None, 3, 3, 256)
+    assert not any(isinstance(layer, keras.layers.Dense) for layer in model.layers)

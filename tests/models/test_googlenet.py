@@ -277,3 +277,9 @@ def test_compile_rejects_bad_weight():
     model = GoogLeNet(input_shape=(16, 16, 3), classes=10)
     with pytest.raises(ValueError, match="aux_loss_weight must be a number >= 0"):
         compile_googlenet(model, aux_loss_weight=-1)
+
+
+def test_feature_extractor():
+    model = GoogLeNet(input_shape=(32, 32, 3), include_top=False, pooling="avg")
+    assert model.output.shape == (None, 1024)
+    assert not any(layer.name.startswith("predictions") for layer in model.layers)
