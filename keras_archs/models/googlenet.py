@@ -34,6 +34,9 @@ Variants:
   (global at 32×32), linear; every module is ``factorized`` (its 5×5 branch is two
   3×3 convolutions) and keeps PyTorch's convolution biases before BatchNorm.
 
+BatchNorm layers use PyTorch's momentum (0.1 there, 0.9 in Keras' convention) in both
+variants, with the reference implementations' epsilons (seed 1e-5, torchvision 1e-3).
+
 The seed notebook built the "5×5" branch of its inception block with a 3×3 kernel
 (the same slip as torchvision's); here the 5×5 branch is a real 5×5 convolution.
 """
@@ -74,6 +77,12 @@ _LAYOUT = ("3a", "3b", "pool3", "4a", "4b", "4c", "4d", "4e", "pool4", "5a", "5b
 _AUX_HEADS = {"aux1": "4a", "aux2": "4d"}
 _AUX_POOL = 5  # 5×5 average pool with stride 3: 14×14 → 4×4 at 224×224
 AUX_LOSS_WEIGHT = 0.3
+# PyTorch's BatchNorm momentum 0.1 is Keras' 0.9 (the weight of the old average).
+# Keras' default 0.99 leaves the moving statistics far from the batch statistics after
+# a short training run, so a few-epoch model predicts at chance in inference mode.
+BN_MOMENTUM = 0.9
+# Epsilon: the seed's (PyTorch default) 1e-5; torchvision's BasicConv2d uses 1e-3.
+_BN_EPSILON = {"cifar": 1e-5, "imagenet": 1e-3}
 
 
 def _block_name(name, prefix):
@@ -110,7 +119,8 @@ def naive_inception_block(previous_layer, filters=(64, 128, 32), name=None):
 def inception_v1_block(previous_layer, filters_1x1=64, filters_3x3_reduce=96,
                        filters_3x3=128, filters_5x5_reduce=16, filters_5x5=32,
                        filters_pool_proj=32, name=None, *, factorized=False,
-                       batch_norm=None, use_bias=None, kernel_size_5x5=5):
+                       batch_norm=None, use_bias=None, kernel_size_5x5=5,
+                       bn_momentum=BN_MOMENTUM, bn_epsilon=None):
     """The inception module with dimension reduction (Figure 2(b)); defaults: (3a).
 
     Branches, concatenated along channels:
@@ -133,6 +143,9 @@ def inception_v1_block(previous_layer, filters_1x1=64, filters_3x3_reduce=96,
             default biases as the seed does.
         kernel_size_5x5: 5 (the paper); 3 reproduces torchvision's bug
             (pytorch/vision#906) for parameter parity. Ignored when factorized.
+        bn_momentum: BatchNorm moving-average momentum, PyTorch's default (0.9 in
+            Keras' convention).
+        bn_epsilon: default 1e-5 when factorized (the seed), else 1e-3 (torchvision).
 
     Returns:
         Tensor with ``filters_1x1 + filters_3x3 + filters_5x5 + filters_pool_proj``
@@ -151,15 +164,23 @@ def inception_v1_block(previous_layer, filters_1x1=64, filters_3x3_reduce=96,
         if value is not None and not isinstance(value, bool):
             raise TypeError(f"{arg} must be True, False or None, got {value!r}")
     check_choice(kernel_size_5x5, "kernel_size_5x5", (5, 3))
+    _check_rate(bn_momentum, "bn_momentum")
+    if bn_epsilon is not None and (isinstance(bn_epsilon, bool) or not isinstance(
+            bn_epsilon, numbers.Real) or bn_epsilon <= 0):
+        raise ValueError(f"bn_epsilon must be a number > 0, got {bn_epsilon!r}")
     if batch_norm is None:
         batch_norm = factorized
     if use_bias is None:
         use_bias = factorized or not batch_norm
+    if bn_epsilon is None:
+        bn_epsilon = _BN_EPSILON["cifar" if factorized else "imagenet"]
     name = _block_name(name, "inception")
 
     def conv(x, filters, kernel_size, suffix):
         return conv_bn_act(x, filters, kernel_size, batch_norm=batch_norm,
-                           use_bias=use_bias, name=f"{name}_{suffix}", conv_suffix="")
+                           use_bias=use_bias, bn_momentum=bn_momentum,
+                           bn_epsilon=bn_epsilon, name=f"{name}_{suffix}",
+                           conv_suffix="")
 
     x = previous_layer
     branch_1x1 = conv(x, filters_1x1, 1, "1x1")
@@ -179,11 +200,12 @@ def inception_v1_block(previous_layer, filters_1x1=64, filters_3x3_reduce=96,
 
 
 def _aux_classifier(x, *, classes, classifier_activation, batch_norm, use_bias,
-                    dropout, name):
+                    bn_epsilon, dropout, name):
     """Auxiliary head (paper section 5): 5×5/3 avg-pool, 1×1 conv 128, FC 1024, FC."""
     x = keras.layers.AveragePooling2D(_AUX_POOL, strides=3, name=f"{name}_avg_pool")(x)
     x = conv_bn_act(x, 128, 1, batch_norm=batch_norm, use_bias=use_bias,
-                    name=f"{name}_conv", conv_suffix="")
+                    bn_momentum=BN_MOMENTUM, bn_epsilon=bn_epsilon, name=f"{name}_conv",
+                    conv_suffix="")
     x = keras.layers.Flatten(name=f"{name}_flatten")(x)
     x = keras.layers.Dense(1024, activation="relu", name=f"{name}_fc")(x)
     x = keras.layers.Dropout(dropout, name=f"{name}_dropout")(x)
@@ -214,8 +236,9 @@ def _check_rate(value, name):
 def _imagenet_stem(x, *, batch_norm, use_bias):
     def conv(x, filters, kernel_size, name, strides=1):
         return conv_bn_act(x, filters, kernel_size, strides=strides,
-                           batch_norm=batch_norm, use_bias=use_bias, name=name,
-                           conv_suffix="")
+                           batch_norm=batch_norm, use_bias=use_bias,
+                           bn_momentum=BN_MOMENTUM, bn_epsilon=_BN_EPSILON["imagenet"],
+                           name=name, conv_suffix="")
 
     x = conv(x, 64, 7, "conv1", strides=2)
     x = keras.layers.MaxPooling2D(3, strides=2, padding="same", name="pool1")(x)
@@ -302,6 +325,7 @@ def GoogLeNet(include_top=True, weights=None, input_tensor=None, input_shape=Non
         x = _imagenet_stem(x, batch_norm=batch_norm, use_bias=use_bias)
     else:
         x = conv_bn_act(x, 192, 3, batch_norm=batch_norm, use_bias=use_bias,
+                        bn_momentum=BN_MOMENTUM, bn_epsilon=_BN_EPSILON["cifar"],
                         name="conv1", conv_suffix="")
 
     aux_outputs = []
@@ -311,13 +335,14 @@ def GoogLeNet(include_top=True, weights=None, input_tensor=None, input_shape=Non
             continue
         x = inception_v1_block(x, *INCEPTION_V1_MODULES[item], name=f"inception{item}",
                                factorized=factorized, batch_norm=batch_norm,
-                               use_bias=use_bias, kernel_size_5x5=kernel_size_5x5)
+                               use_bias=use_bias, kernel_size_5x5=kernel_size_5x5,
+                               bn_epsilon=_BN_EPSILON[stem])
         for aux_name, after in _AUX_HEADS.items():
             if aux_logits and after == item:
                 aux_outputs.append(_aux_classifier(
                     x, classes=classes, classifier_activation=classifier_activation,
-                    batch_norm=batch_norm, use_bias=use_bias, dropout=aux_dropout,
-                    name=aux_name))
+                    batch_norm=batch_norm, use_bias=use_bias,
+                    bn_epsilon=_BN_EPSILON[stem], dropout=aux_dropout, name=aux_name))
 
     x = classifier_head(x, include_top=include_top, pooling=pooling, classes=classes,
                         classifier_activation=classifier_activation, top_dropout=dropout)

@@ -119,6 +119,8 @@ def test_imagenet_batchnorm_variant_vs_torchvision():
     assert model.name == "googlenet" and model.output.shape == (None, 1000)
     assert model.get_layer("inception3b_5x5").kernel.shape == (5, 5, 32, 96)
     assert model.get_layer("top_dropout").rate == 0.4
+    assert {(layer.momentum, layer.epsilon) for layer in model.layers
+            if isinstance(layer, keras.layers.BatchNormalization)} == {(0.9, 1e-3)}
     assert model.get_layer("pool2").output.shape[1:] == (28, 28, 192)
     assert model.get_layer("inception4e_concat").output.shape[1:] == (14, 14, 832)
     assert model.get_layer("inception5b_concat").output.shape[1:] == (7, 7, 1024)
@@ -147,6 +149,11 @@ def test_cifar_variant_is_kuangliu_pytorch_cifar():
     assert model.get_layer("pool4").output.shape[1:] == (8, 8, 832)
     assert model.get_layer("inception5b_concat").output.shape[1:] == (8, 8, 1024)
     assert not any(isinstance(layer, keras.layers.Dropout) for layer in model.layers)
+    # PyTorch's BatchNorm defaults: momentum 0.1 (Keras 0.9), epsilon 1e-5.
+    bns = [layer for layer in model.layers
+           if isinstance(layer, keras.layers.BatchNormalization)]
+    assert len(bns) == 1 + 9 * 7
+    assert {(bn.momentum, bn.epsilon) for bn in bns} == {(0.9, 1e-5)}
     probs = model(np.random.rand(1, 32, 32, 3).astype("float32"))
     assert probs.shape == (1, 10)
 
@@ -238,6 +245,8 @@ def test_registered():
     (lambda x: inception_v1_block(x, filters_1x1="64"), TypeError, "filters_1x1 must be"),
     (lambda x: inception_v1_block(x, kernel_size_5x5=7), ValueError, "kernel_size_5x5"),
     (lambda x: inception_v1_block(x, factorized="yes"), TypeError, "factorized"),
+    (lambda x: inception_v1_block(x, bn_momentum=1.0), ValueError, "bn_momentum"),
+    (lambda x: inception_v1_block(x, bn_epsilon=0), ValueError, "bn_epsilon"),
 ])
 def test_block_bad_input_raises_before_building(call, error, match, monkeypatch):
     inputs = keras.Input((8, 8, 16))
