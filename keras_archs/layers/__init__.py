@@ -1,8 +1,9 @@
-"""Pieces shared by several families (conv-BN-activation, ...)."""
+"""Pieces shared by several families (conv-BN-activation, residual shortcuts, LRN)."""
 
 from keras_archs.layers.conv import conv_bn_act
+from keras_archs.layers.normalization import LocalResponseNormalization
 from keras_archs.layers.residual import (
     ChannelZeroPadding, residual_add, subsample, zero_pad_shortcut)
 
-__all__ = ["conv_bn_act"]
-__all__ += ["ChannelZeroPadding", "residual_add", "subsample", "zero_pad_shortcut"]
+__all__ = ["ChannelZeroPadding", "LocalResponseNormalization", "conv_bn_act",
+           "residual_add", "subsample", "zero_pad_shortcut"]

@@ -73,21 +73,26 @@ def model_input(input_tensor, input_shape):
 
 
 def classifier_head(x, *, include_top, pooling, classes, classifier_activation,
-                    hidden=(), dropout=0.0, flatten=False):
+                    hidden=(), dropout=0.0, flatten=False, hidden_activation="relu",
+                    top_dropout=0.0):
     """Top of a classifier, or the pooled/unpooled features when ``include_top=False``.
 
     With ``include_top``: pooling (``Flatten`` if ``flatten`` else global average) →
-    optional hidden ``Dense`` layers ``fc1, fc2, ...`` with dropout → ``predictions``
-    ``Dense`` → a separate float32 ``Activation`` so mixed-precision models return
-    float32 probabilities.
+    optional ``top_dropout`` (GoogLeNet's dropout before its only classifier layer) →
+    optional hidden ``Dense`` layers ``fc1, fc2, ...`` (``hidden_activation``, ReLU
+    unless a family says otherwise, e.g. LeNet-5's tanh) with dropout →
+    ``predictions`` ``Dense`` → a separate float32 ``Activation`` so mixed-precision
+    models return float32 probabilities.
     """
     if include_top:
         if flatten:
             x = keras.layers.Flatten(name="flatten")(x)
         else:
             x = keras.layers.GlobalAveragePooling2D(name="avg_pool")(x)
+        if top_dropout:
+            x = keras.layers.Dropout(top_dropout, name="top_dropout")(x)
         for i, units in enumerate(hidden, start=1):
-            x = keras.layers.Dense(units, activation="relu", name=f"fc{i}")(x)
+            x = keras.layers.Dense(units, activation=hidden_activation, name=f"fc{i}")(x)
             if dropout:
                 x = keras.layers.Dropout(dropout, name=f"fc{i}_dropout")(x)
         x = keras.layers.Dense(classes, name="predictions")(x)
