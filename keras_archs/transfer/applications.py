@@ -46,7 +46,7 @@ APPLICATIONS_PREPROCESSING = {
     "densenet": "torch",
     # These rescale inside the model (include_preprocessing / a Rescaling layer).
     "efficientnet": "none", "efficientnet_v2": "none", "convnext": "none",
-    "mobilenet_v3": "none", "regnet": "none",
+    "mobilenet_v3": "none",
 }
 # TF-Hub image models take [0, 1] floats (the hub "image" input convention).
 HUB_PREPROCESSING = "unit"

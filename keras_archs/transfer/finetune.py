@@ -47,6 +47,15 @@ def _leaves(layer) -> list:
     return [layer]
 
 
+def _set_trainable(layer, value: bool) -> None:
+    # Keras' TensorFlow backend skips `layer.trainable = v` when the flag already
+    # equals v (its `self.x = self.x` short-circuit), so sub-layers re-frozen one by
+    # one would stay frozen; toggling makes the assignment reach every sub-layer.
+    if layer.trainable == value:
+        layer.trainable = not value
+    layer.trainable = value
+
+
 def freeze_backbone(model: keras.Model):
     """Freeze the backbone of a transfer model (its BatchNorm runs in inference mode).
 
@@ -57,7 +66,7 @@ def freeze_backbone(model: keras.Model):
         raise ValueError(
             f"model {model.name!r} has no layer named 'backbone'; build it with "
             "build_transfer_model or freeze its layers yourself")
-    backbone.trainable = False
+    _set_trainable(backbone, False)
     return backbone
 
 
@@ -93,7 +102,7 @@ def unfreeze(model: keras.Model, last_n=None, *, keep_batchnorm_frozen: bool = T
             raise ValueError(
                 f"last_n={last_n!r}: a TF-Hub backbone ({backbone.handle}) is a single "
                 "layer and can only be unfrozen whole; pass last_n=None")
-        backbone.trainable = True
+        _set_trainable(backbone, True)
         return [backbone.name]
     leaves = _leaves(backbone)
     weighted = [i for i, layer in enumerate(leaves) if layer.weights]
@@ -117,7 +126,7 @@ def unfreeze(model: keras.Model, last_n=None, *, keep_batchnorm_frozen: bool = T
                 f"last_n must be at most {len(weighted)} (the layers with weights in "
                 f"{backbone.name!r}), got {last_n}")
         start = weighted[-last_n]
-    backbone.trainable = True  # recursive: every layer inside, then re-freeze below
+    _set_trainable(backbone, True)  # every layer inside; then re-freeze the bottom
     for layer in leaves[:start]:
         layer.trainable = False
     if keep_batchnorm_frozen:
