@@ -79,8 +79,8 @@ def unfreeze(model: keras.Model, last_n=None, *, keep_batchnorm_frozen: bool = T
         last_n: ``None`` unfreezes the whole backbone; an int ``n`` unfreezes its
             last ``n`` layers that have weights (and the weightless layers between
             them); a layer name unfreezes that layer and everything after it (e.g.
-            ``"mixed9"``: the top two Inception blocks of InceptionV3, the classic
-            Keras recipe). A TF-Hub backbone is one layer and can only be unfrozen
+            ``"mixed8"`` for InceptionV3: the top two Inception blocks, the classic
+            Keras recipe that froze its first 249 layers). A TF-Hub backbone is one layer and can only be unfrozen
             whole.
         keep_batchnorm_frozen: keep BatchNormalization layers frozen, hence in
             inference mode (the Keras guide's advice).
