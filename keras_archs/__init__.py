@@ -20,6 +20,8 @@ from keras_archs.models.resnet import (  # noqa: E402
     CifarResNet, ResNet, ResNet18, ResNet20, ResNet32, ResNet34, ResNet44, ResNet50,
     ResNet50Seed, ResNet50V2, ResNet56, ResNet101, ResNet101V2, ResNet110, ResNet152,
     ResNet152V2, basic_block, bottleneck_block, conv_block, identity_block)
+from keras_archs.transfer import (  # noqa: E402
+    HubFeatureExtractor, build_transfer_model, fine_tune, unfreeze)
 
 __version__ = "0.1.0"
 
@@ -30,4 +32,5 @@ __all__ = [
     "ResNet152", "ResNet50V2", "ResNet101V2", "ResNet152V2", "ResNet20", "ResNet32",
     "ResNet44", "ResNet56", "ResNet110", "ResNet50Seed", "basic_block",
     "bottleneck_block", "conv_block", "identity_block",
+    "HubFeatureExtractor", "build_transfer_model", "fine_tune", "unfreeze",
 ]
