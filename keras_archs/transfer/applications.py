@@ -227,8 +227,11 @@ def build_transfer_model(backbone: str, num_classes: int, input_shape=None,
         mode = info.preprocessing
         if input_shape is None:
             input_shape = info.default_input_shape
-        features = create_model(ref, input_shape=input_shape, include_top=False,
-                                weights=weights)
+        try:
+            features = create_model(ref, input_shape=input_shape, include_top=False,
+                                    weights=weights)
+        except RuntimeError as err:  # the ImageNet download failed (offline)
+            raise ValueError(str(err)) from None
     if kind != "hub":
         features.name = "backbone"
         features.trainable = trainable

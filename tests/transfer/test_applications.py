@@ -66,6 +66,17 @@ def test_registry_backbone():
     assert not backbone.trainable and len(model.trainable_weights) == 2
 
 
+def test_transfer_model_roundtrips_through_keras_file(tmp_path):
+    model = build_transfer_model("vgg11", 10, input_shape=(32, 32, 3), weights=None)
+    model.save(tmp_path / "transfer.keras")
+    loaded = keras.saving.load_model(tmp_path / "transfer.keras", safe_mode=True)
+    assert loaded.get_layer("preprocessing").mode == "unit"
+    assert not loaded.get_layer("backbone").trainable
+    x = np.random.default_rng(0).uniform(0, 255, (2, 32, 32, 3)).astype("float32")
+    np.testing.assert_array_equal(model.predict(x, verbose=0),
+                                  loaded.predict(x, verbose=0))
+
+
 @pytest.mark.slow
 def test_applications_inception_v3_with_local_weights(inception_hub):
     model = build_transfer_model("applications:InceptionV3", 10,
