@@ -38,18 +38,21 @@ import urllib.parse
 import keras
 
 __all__ = ["HubFeatureExtractor", "resolve_handle", "load_saved_model",
-           "NETWORK_TIMEOUT"]
+           "NETWORK_TIMEOUT", "DOWNLOAD_STALL_TIMEOUT"]
 
 # Seconds to wait for the handle's host before declaring the machine offline.
 NETWORK_TIMEOUT = 5.0
+# Seconds a download may stall (no bytes) before it is abandoned; tensorflow_hub's
+# urlopen has no timeout of its own and would wait forever.
+DOWNLOAD_STALL_TIMEOUT = 60.0
 
 
 def _is_url(handle: str) -> bool:
     return urllib.parse.urlparse(handle).scheme in ("http", "https")
 
 
-def _reachable(host: str, port: int, timeout: float) -> bool:
-    """Whether a TCP connection to ``host:port`` opens within ``timeout`` seconds.
+def _unreachable_reason(host: str, port: int, timeout: float) -> str | None:
+    """Why ``host:port`` does not accept a TCP connection, or None if it does.
 
     Runs in a daemon thread because a stuck DNS lookup ignores socket timeouts.
     """
@@ -58,14 +61,14 @@ def _reachable(host: str, port: int, timeout: float) -> bool:
     def probe():
         try:
             with socket.create_connection((host, port), timeout=timeout):
-                result.append(True)
-        except OSError:
-            result.append(False)
+                result.append(None)
+        except OSError as err:
+            result.append(f"{type(err).__name__}: {err}")
 
     thread = threading.Thread(target=probe, daemon=True)
     thread.start()
     thread.join(timeout)
-    return bool(result and result[0])
+    return result[0] if result else f"no answer within {timeout:g} s"
 
 
 def _cached_download(handle: str) -> str | None:
@@ -81,13 +84,15 @@ def _cached_download(handle: str) -> str | None:
     return None
 
 
-def resolve_handle(handle, *, timeout: float | None = None) -> str:
+def resolve_handle(handle, *, timeout: float | None = None,
+                   stall_timeout: float | None = None) -> str:
     """Local SavedModel directory for ``handle`` (a path or a tfhub.dev/Kaggle URL).
 
     URLs go through ``tensorflow_hub.resolve`` (download, decompress, cache in
     ``$TFHUB_CACHE_DIR``). If the host does not answer within ``timeout`` seconds
     (default :data:`NETWORK_TIMEOUT`) and the model is not cached, raises ValueError
-    at once rather than hanging.
+    at once rather than hanging; so does a download that stalls for
+    ``stall_timeout`` seconds (default :data:`DOWNLOAD_STALL_TIMEOUT`).
     """
     if isinstance(handle, os.PathLike):
         handle = os.fspath(handle)
@@ -110,21 +115,27 @@ def resolve_handle(handle, *, timeout: float | None = None) -> str:
         return cached
     url = urllib.parse.urlparse(handle)
     port = url.port or (443 if url.scheme == "https" else 80)
-    if not _reachable(url.hostname, port, timeout):
+    reason = _unreachable_reason(url.hostname, port, timeout)
+    if reason:
         raise ValueError(
             f"cannot download handle {handle!r}: {url.hostname} is unreachable "
-            f"(no answer within {timeout:g} s; this machine looks offline). Download "
+            f"({reason}; this machine looks offline). Download "
             "the model on a networked machine (tensorflow_hub.resolve(handle) prints "
             "where it is cached), copy the directory here and pass its local path "
             "as the handle.")
     import tensorflow_hub as hub
 
+    previous = socket.getdefaulttimeout()
+    socket.setdefaulttimeout(DOWNLOAD_STALL_TIMEOUT if stall_timeout is None
+                             else stall_timeout)
     try:
         return hub.resolve(handle)
     except Exception as err:  # URLError, HTTPError (404), tarfile errors, ...
         raise ValueError(
             f"could not download handle {handle!r} ({type(err).__name__}: {err}). "
             "Check the URL, or pass the path of a local SavedModel directory.") from err
+    finally:
+        socket.setdefaulttimeout(previous)
 
 
 def load_saved_model(handle, *, timeout: float | None = None):

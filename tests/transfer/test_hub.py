@@ -1,5 +1,6 @@
 """HubFeatureExtractor: a TF-Hub SavedModel as a Keras 3 layer with real weights."""
 
+import socket
 import time
 
 import keras
@@ -7,7 +8,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from keras_archs.transfer import HubFeatureExtractor, build_transfer_model
+from keras_archs.transfer import HubFeatureExtractor, build_transfer_model, resolve_handle
 
 LABELS = np.arange(8) % 3
 
@@ -137,6 +138,21 @@ def test_offline_url_fails_fast_with_local_path_advice(tmp_path, monkeypatch):
         HubFeatureExtractor(handle)
     assert time.perf_counter() - start < 30  # seconds, not a download timeout
     assert handle in str(err.value)
+
+
+def test_stalled_download_is_abandoned(tmp_path, monkeypatch):
+    monkeypatch.setenv("TFHUB_CACHE_DIR", str(tmp_path / "cache"))
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(1)  # accepts connections, never answers
+    try:
+        url = f"http://127.0.0.1:{server.getsockname()[1]}/feature_vector/1"
+        start = time.perf_counter()
+        with pytest.raises(ValueError, match="could not download handle.*local"):
+            resolve_handle(url, timeout=2, stall_timeout=2)
+        assert time.perf_counter() - start < 15
+    finally:
+        server.close()
 
 
 @pytest.mark.slow
