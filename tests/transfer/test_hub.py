@@ -168,3 +168,20 @@ def test_inception_v3_hub_export(inception_hub):
     np.testing.assert_allclose(layer(x).numpy(), expected, rtol=1e-5, atol=1e-5)
     with pytest.raises(ValueError, match=r"\(None, 75, 75, 3\)"):
         _head(HubFeatureExtractor(inception_hub.hub_path), input_shape=(299, 299, 3))
+
+
+def test_url_handle_already_in_the_hub_cache_loads_offline(tiny_hub, tmp_path,
+                                                           monkeypatch, images):
+    import shutil
+
+    from tensorflow_hub import compressed_module_resolver
+
+    monkeypatch.setenv("TFHUB_CACHE_DIR", str(tmp_path / "cache"))
+    handle = "https://tfhub.dev/example/tiny_feature_vector/1"
+    shutil.copytree(tiny_hub.path, compressed_module_resolver._module_dir(handle),
+                    dirs_exist_ok=True)
+    layer = HubFeatureExtractor(handle)
+    assert layer.get_config()["handle"] == handle  # the URL, not the cache path
+    np.testing.assert_allclose(layer(images).numpy(),
+                               tiny_hub.model(images, training=False).numpy(),
+                               rtol=1e-6, atol=1e-6)
