@@ -185,6 +185,17 @@ def _takes_training(fn) -> bool:
     return False
 
 
+def _traced_training_values(fn) -> set:
+    """The ``training`` values ``fn`` was traced with (True, False or both)."""
+    values = set()
+    for cf in _concrete_functions(fn):
+        args, kwargs = cf.structured_input_signature
+        value = kwargs.get("training", args[1] if len(args) > 1 else None)
+        if isinstance(value, bool):
+            values.add(value)
+    return values
+
+
 def _accepts(spec_shape, shape) -> bool:
     # The traced shape must be at least as general as the layer's input shape.
     if spec_shape.rank is None:
@@ -247,6 +258,11 @@ class HubFeatureExtractor(keras.layers.Layer):
         self._saved_model = obj
         self._fn, self._signature_input = self._select_function(obj, signature)
         self._pass_training = signature is None and _takes_training(self._fn)
+        # Some hub models are exported for inference only (no training=True trace);
+        # they are fine-tuned in inference mode.
+        self._has_training_mode = (not self._pass_training
+                                   or True in _traced_training_values(self._fn)
+                                   or not _traced_training_values(self._fn))
         self.output_key = self._select_output(output_key)
         self._specs = _input_specs(self._fn, self._signature_input)
         for variable in self._wrap_variables(obj):
@@ -351,7 +367,8 @@ class HubFeatureExtractor(keras.layers.Layer):
             outputs = self._fn(**{self._signature_input: inputs})
         elif self._pass_training:
             # Frozen means inference mode too: BatchNorm inside keeps its statistics.
-            outputs = self._fn(inputs, training=bool(training) and self.trainable)
+            outputs = self._fn(inputs, training=bool(training) and self.trainable
+                               and self._has_training_mode)
         else:
             outputs = self._fn(inputs)
         if isinstance(outputs, dict):

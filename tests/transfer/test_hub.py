@@ -185,3 +185,26 @@ def test_url_handle_already_in_the_hub_cache_loads_offline(tiny_hub, tmp_path,
     np.testing.assert_allclose(layer(images).numpy(),
                                tiny_hub.model(images, training=False).numpy(),
                                rtol=1e-6, atol=1e-6)
+
+
+def test_inference_only_export_fine_tunes_in_inference_mode(tmp_path, images):
+    inputs = keras.Input((None, None, 3))
+    x = keras.layers.Conv2D(4, 3, name="conv")(inputs)
+    x = keras.layers.BatchNormalization(name="bn")(x)
+    net = keras.Model(inputs, keras.layers.GlobalAveragePooling2D()(x))
+    fn = tf.function(lambda images, training=False: net(images, training=training))
+    fn.get_concrete_function(tf.TensorSpec([None, None, None, 3]), training=False)
+    obj = tf.train.Checkpoint()
+    obj.__call__ = fn
+    obj.net_variables = [v.value for v in net.variables]  # not the hub `variables` list
+    tf.saved_model.save(obj, str(tmp_path / "inference_only"))
+    layer = HubFeatureExtractor(str(tmp_path / "inference_only"), trainable=True)
+    # Without a `variables` list, the variables come from the traced function.
+    assert len(layer.weights) == 6 and len(layer.trainable_weights) == 4
+    model = _head(layer)
+    before = _values(layer.weights)
+    model.compile("adam", "sparse_categorical_crossentropy")
+    model.fit(images, LABELS, epochs=1, batch_size=4, verbose=0)
+    after = _values(layer.weights)
+    assert not np.array_equal(before[0], after[0])  # conv kernel trained
+    np.testing.assert_array_equal(before[-1], after[-1])  # BN variance untouched
