@@ -18,7 +18,8 @@ wraps each of its variables in a ``keras.Variable`` that *shares* the same
   bit-identical;
 * the SavedModel is called with ``training=False`` while the layer is frozen, so its
   BatchNorm moving statistics are not updated — the TF-Hub "Reusable SavedModel"
-  convention is ``obj(inputs, training=...)`` with a Python bool.
+  convention is ``obj(inputs, training=...)`` with a Python bool;
+* its ``regularization_losses`` join the training loss while the layer is trainable.
 
 Handles are local SavedModel directories or ``https://`` URLs on tfhub.dev / Kaggle
 (resolved and cached by ``tensorflow_hub.resolve``). An offline machine fails in
@@ -265,6 +266,9 @@ class HubFeatureExtractor(keras.layers.Layer):
                                    or not _traced_training_values(self._fn))
         self.output_key = self._select_output(output_key)
         self._specs = _input_specs(self._fn, self._signature_input)
+        # Reusable SavedModel API: weight penalties as zero-argument functions,
+        # added to the training loss while the layer is trainable (as hub.KerasLayer).
+        self._regularizers = list(getattr(obj, "regularization_losses", None) or [])
         for variable in self._wrap_variables(obj):
             # Like TFSMLayer: _track_variable also applies the layer's trainable
             # flag to each variable, which Keras 3 models read when they collect
@@ -371,6 +375,9 @@ class HubFeatureExtractor(keras.layers.Layer):
                                and self._has_training_mode)
         else:
             outputs = self._fn(inputs)
+        if self.trainable:
+            for regularizer in self._regularizers:
+                self.add_loss(regularizer())
         if isinstance(outputs, dict):
             outputs = outputs[self.output_key]
         return outputs

@@ -208,3 +208,29 @@ def test_inference_only_export_fine_tunes_in_inference_mode(tmp_path, images):
     after = _values(layer.weights)
     assert not np.array_equal(before[0], after[0])  # conv kernel trained
     np.testing.assert_array_equal(before[-1], after[-1])  # BN variance untouched
+
+
+def test_regularization_losses_count_while_trainable(tmp_path, images):
+    inputs = keras.Input((None, None, 3))
+    x = keras.layers.Conv2D(4, 3, name="conv")(inputs)
+    net = keras.Model(inputs, keras.layers.GlobalAveragePooling2D()(x))
+    fn = tf.function(lambda images, training=False: net(images, training=training))
+    fn.get_concrete_function(tf.TensorSpec([None, None, None, 3]), training=False)
+    kernel = net.get_layer("conv").kernel.value
+    obj = tf.train.Checkpoint()
+    obj.__call__ = fn
+    obj.variables = [v.value for v in net.variables]
+    obj.trainable_variables = [v.value for v in net.trainable_variables]
+    obj.regularization_losses = [tf.function(
+        lambda: 0.5 * tf.reduce_sum(tf.square(kernel)), input_signature=[])]
+    tf.saved_model.save(obj, str(tmp_path / "regularized"))
+    penalty = 0.5 * float(np.sum(np.square(kernel.numpy())))
+    cross_entropy = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+    for trainable, extra in ((True, penalty), (False, 0.0)):
+        layer = HubFeatureExtractor(str(tmp_path / "regularized"), trainable=trainable)
+        model = _head(layer)
+        model.layers[-1].activation = keras.activations.linear
+        model.compile("sgd", cross_entropy)
+        loss = model.evaluate(images, LABELS, verbose=0)
+        plain = float(cross_entropy(LABELS, model.predict(images, verbose=0)))
+        assert loss == pytest.approx(plain + extra, rel=1e-5)
