@@ -25,6 +25,8 @@ from keras_archs.models.alexnet import AlexNet  # noqa: E402
 from keras_archs.models.googlenet import (  # noqa: E402
     GoogLeNet, compile_googlenet, googlenet_aux_targets, googlenet_inference_model,
     inception_v1_block, naive_inception_block)
+from keras_archs.transfer import (  # noqa: E402
+    HubFeatureExtractor, build_transfer_model, fine_tune, unfreeze)
 
 __version__ = "0.1.0"
 
@@ -38,4 +40,5 @@ __all__ = [
     "LeNet5", "SimpleCNN", "AlexNet", "GoogLeNet", "compile_googlenet",
     "googlenet_aux_targets", "googlenet_inference_model", "inception_v1_block",
     "naive_inception_block",
+    "HubFeatureExtractor", "build_transfer_model", "fine_tune", "unfreeze",
 ]
