@@ -17,3 +17,9 @@ def build_tiny(name="tiny", classes=2):
 @pytest.fixture
 def tiny_model():
     return build_tiny()
+
+
+@pytest.fixture
+def make_tiny():
+    """``make_tiny()`` builds a fresh tiny model, e.g. under a dtype policy."""
+    return build_tiny
