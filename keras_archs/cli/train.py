@@ -84,8 +84,11 @@ def run(args):
         raise ValueError("--resume and --overwrite contradict each other; pass one")
     run_dir = args.run_dir or os.path.join("runs", "train", args.name)
 
-    from keras_archs.training.distribute import get_strategy, global_batch_size
+    from keras_archs.training.distribute import (
+        get_strategy, global_batch_size, resolve_mixed_precision)
 
+    if args.mixed_precision not in (None, "auto"):
+        resolve_mixed_precision(args.mixed_precision)  # float16 without a GPU fails here
     # First TensorFlow work: MultiWorkerMirroredStrategy must precede any operation.
     strategy = get_strategy(args.strategy)
 
