@@ -17,6 +17,7 @@ def plot_histories(histories: dict, path, title: str | None = None):
 
     matplotlib.use("Agg", force=False)
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
 
     fig, axes = plt.subplots(1, 2, figsize=(12, 4.5))
     colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
@@ -30,6 +31,7 @@ def plot_histories(histories: dict, path, title: str | None = None):
                     epochs = range(1, len(values) + 1)
                     ax.plot(epochs, values, style, color=color, marker="o",
                             markersize=3, label=f"{name} {label}")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_xlabel("epoch")
         ax.set_ylabel(metric)
         ax.set_title(metric)

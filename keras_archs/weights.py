@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 import re
+import warnings
 
 import keras
 
@@ -86,12 +87,23 @@ def _keras_paths(model) -> dict[str, str]:
     return paths
 
 
-def _translate(message: str, model) -> str:
-    paths = _keras_paths(model)
-    for key in sorted(paths, key=len, reverse=True):
-        if re.search(rf"\b{re.escape(key)}\b", message):
-            return f"layer {paths[key]!r} (stored in the file as {key!r})"
-    return "a layer"
+def _describe_mismatch(message: str, model) -> str:
+    """Turn Keras' load error into 'layer X: expected shape A, file has B'."""
+    names = re.findall(r"<\w+ name=([^,>]+)", message)
+    if names:
+        unique = list(dict.fromkeys(repr(n) for n in names))
+        where = f"layer{'s' if len(unique) > 1 else ''} {', '.join(unique)}"
+    else:
+        paths = _keras_paths(model)
+        hits = [k for k in sorted(paths, key=len, reverse=True)
+                if re.search(rf"\b{re.escape(k)}\b", message)]
+        where = (f"layer {paths[hits[0]]!r} (stored in the file as {hits[0]!r})"
+                 if hits else "one or more layers")
+    shapes = re.search(r"variable\.shape=(\([^)]*\)), Received: value\.shape=(\([^)]*\))",
+                       message)
+    if shapes:
+        where += f": this model has shape {shapes.group(1)}, the file {shapes.group(2)}"
+    return where
 
 
 def load_weights(model, weights, *, keras_applications: str | None = None,
@@ -104,12 +116,15 @@ def load_weights(model, weights, *, keras_applications: str | None = None,
         _load_imagenet(model, keras_applications, applications_kwargs or {})
         return
     try:
-        model.load_weights(weights)
+        with warnings.catch_warnings():
+            # Keras warns about every container it skips before raising; the error
+            # below says what matters.
+            warnings.filterwarnings("ignore", message="Skipping nested container")
+            model.load_weights(weights)
     except (ValueError, KeyError) as err:
-        where = _translate(str(err), model)
         raise ValueError(
             f"weights file {weights!r} does not fit this architecture ({model.name}): "
-            f"{where} does not match. Keras said: {str(err).splitlines()[0]}") from err
+            f"{_describe_mismatch(str(err), model)}") from err
 
 
 def _load_imagenet(model, keras_applications: str, kwargs: dict) -> None:

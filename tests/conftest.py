@@ -47,3 +47,32 @@ def run_cli(tmp_path):
             timeout=timeout, cwd=cwd or tmp_path, env=full_env)
 
     return run
+
+
+def _tiny_cnn(filters):
+    def build(input_shape=(32, 32, 3), classes=10, weights=None, **kwargs):
+        inputs = keras.Input(input_shape)
+        x = keras.layers.Conv2D(filters, 3, strides=2, activation="relu")(inputs)
+        x = keras.layers.GlobalAveragePooling2D()(x)
+        x = keras.layers.Dense(classes)(x)
+        outputs = keras.layers.Activation("softmax", dtype="float32")(x)
+        return keras.Model(inputs, outputs, name=f"tiny{filters}")
+
+    build.__doc__ = f"A {filters}-filter toy CNN for fast tests."
+    return build
+
+
+@pytest.fixture
+def tiny_models(monkeypatch):
+    """Registers 'tiny4' and 'tiny8' (toy CNNs) for the duration of one test."""
+    from keras_archs import registry
+
+    registry._ensure_loaded()
+    names = []
+    for filters in (4, 8):
+        name = f"tiny{filters}"
+        info = registry.ModelInfo(name=name, family="test", paper="-",
+                                  builder=_tiny_cnn(filters), default_input_shape=(32, 32, 3))
+        monkeypatch.setitem(registry._REGISTRY, name, info)
+        names.append(name)
+    return names

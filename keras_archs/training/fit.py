@@ -457,7 +457,8 @@ def compare(names, dataset="digits", epochs: int = 5, batch_size: int = 32, *,
 
     histories, rows = {}, []
     for name in names:
-        print(f"\n=== {name} on {info.name} ({epochs} epochs, batch {batch_size}) ===")
+        print(f"\n=== {name} on {info.name} ({epochs} epoch{'s' * (epochs != 1)}, "
+              f"batch {batch_size}) ===")
         keras.utils.set_random_seed(seed)
         model = create_model(name, input_shape=info.image_shape,
                              num_classes=info.num_classes)

@@ -1,0 +1,22 @@
+"""Benchmarks run (smoke mode) and print their tables; no timing is asserted."""
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.mark.slow
+def test_throughput_benchmark_prints_its_ratio_table():
+    env = dict(os.environ, PYTHONPATH=str(REPO))
+    result = subprocess.run(
+        [sys.executable, "benchmarks/throughput.py", "--models", "vgg11", "--smoke"],
+        capture_output=True, text=True, cwd=REPO, env=env, timeout=600)
+    assert result.returncode == 0, result.stderr[-2000:]
+    row = next(line for line in result.stdout.splitlines() if line.startswith("vgg11"))
+    assert re.fullmatch(r"vgg11\s+[\d.]+/s\s+[\d.]+/s\s+[\d.]+x", row.strip())

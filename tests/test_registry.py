@@ -1,0 +1,89 @@
+"""The registry, and facts every registered model must satisfy."""
+
+import keras
+import numpy as np
+import pytest
+
+from keras_archs import ModelInfo, create_model, list_models, model_info
+from keras_archs.analysis import count_params
+from keras_archs.registry import PREPROCESSING_MODES
+
+ALL_MODELS = list_models()
+
+
+def test_list_models_is_sorted_and_filters_with_patterns():
+    assert ALL_MODELS == sorted(ALL_MODELS)
+    assert {"vgg16", "vgg19"} <= set(ALL_MODELS)
+    assert list_models("vgg1?") == ["vgg11", "vgg13", "vgg16", "vgg19"]
+    assert list_models("VGG16*") == ["vgg16", "vgg16_bn"]
+    assert list_models("no-such-*") == []
+
+
+def test_model_info_describes_the_model():
+    info = model_info("vgg16")
+    assert isinstance(info, ModelInfo)
+    assert info.family == "vgg"
+    assert "1409.1556" in info.paper
+    assert info.reference_params == 138_357_544
+    assert info.reference_source == "keras.applications.VGG16"
+    assert info.keras_applications == "VGG16"
+    assert info.preprocessing == "caffe"
+    assert info.default_input_shape == (224, 224, 3)
+    assert model_info("VGG16") is info
+
+
+def test_unknown_name_lists_close_matches():
+    with pytest.raises(ValueError, match=r"Unknown model name 'vgg61'\. Did you mean: .*vgg16"):
+        create_model("vgg61")
+    with pytest.raises(TypeError, match="name must be a string"):
+        model_info(16)
+
+
+def test_create_model_takes_num_classes_not_classes():
+    with pytest.raises(TypeError, match="num_classes="):
+        create_model("vgg11", classes=10)
+
+
+@pytest.mark.parametrize("name", ALL_MODELS)
+def test_model_info_is_complete(name):
+    info = model_info(name)
+    assert info.name == name and info.family and info.paper and info.description
+    assert info.preprocessing in PREPROCESSING_MODES
+    if info.reference_params is not None:
+        assert info.reference_source
+
+
+REFERENCED = [n for n in ALL_MODELS if model_info(n).reference_params is not None]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", REFERENCED)
+def test_param_count_matches_reference(name):
+    info = model_info(name)
+    model = create_model(name, input_shape=info.reference_input_shape,
+                         num_classes=info.reference_classes)
+    assert count_params(model, info.reference_counts_bn_statistics) == info.reference_params
+
+
+def _all_layers(model):
+    for layer in model.layers:
+        yield layer
+        if isinstance(layer, keras.Model):
+            yield from _all_layers(layer)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ALL_MODELS)
+def test_cifar_sized_model_runs_and_round_trips_through_keras_file(name, tmp_path):
+    model = create_model(name, input_shape=(32, 32, 3), num_classes=10)
+    assert not any(isinstance(layer, keras.layers.Lambda) for layer in _all_layers(model))
+    batch = np.random.default_rng(0).random((1, 32, 32, 3), dtype=np.float32)
+    expected = model.predict(batch, verbose=0)
+    outputs = expected if isinstance(expected, list) else [expected]
+    assert outputs[0].shape == (1, 10)
+    path = tmp_path / f"{name}.keras"
+    model.save(path)
+    restored = keras.saving.load_model(path, safe_mode=True)
+    actual = restored.predict(batch, verbose=0)
+    for a, b in zip(actual if isinstance(actual, list) else [actual], outputs):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
