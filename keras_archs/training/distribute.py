@@ -104,7 +104,12 @@ def _tpu_address() -> str | None:
     name = os.environ.get("TPU_NAME") or os.environ.get("COLAB_TPU_ADDR")
     if name:
         return name
-    if Path("/dev/accel0").exists() or Path("/dev/vfio/0").exists():
+    # A TPU VM: TPU device files plus the libtpu runtime (device files alone are not
+    # proof: other accelerators and VFIO pass-through use the same paths).
+    import importlib.util
+
+    if (Path("/dev/accel0").exists() or Path("/dev/vfio/0").exists()) \
+            and importlib.util.find_spec("libtpu") is not None:
         return "local"
     return None
 
