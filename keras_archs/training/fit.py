@@ -153,7 +153,8 @@ def restored_epoch(backup_dir) -> int:
     """The epoch ``BackupAndRestore`` will resume from (0 when there is no backup).
 
     Mirrors Keras: if the latest weights cannot be read (the process died while
-    writing them) Keras falls back to the ``.bkp`` copies, or starts again.
+    writing them) Keras falls back to the ``.bkp`` copies; without them it cannot
+    resume, and this raises ValueError before anything in the run is touched.
     """
     backup_dir = Path(backup_dir)
     meta = backup_dir / "training_metadata.json"
@@ -161,7 +162,10 @@ def restored_epoch(backup_dir) -> int:
     if weights.exists() and not _h5_readable(weights):
         meta = meta.with_name(meta.name + ".bkp")
         if not weights.with_name(weights.name + ".bkp").exists():
-            return 0
+            raise ValueError(
+                f"the backup in {str(backup_dir)!r} is damaged (its weights file was "
+                "cut short) and has no previous copy, so the run cannot resume; pass "
+                "overwrite=True (CLI: --overwrite) to start it again")
     if not meta.exists():
         return 0
     return int(json.loads(meta.read_text())["epoch"])

@@ -6,10 +6,15 @@ import json
 import keras
 import numpy as np
 import pytest
+import tensorflow as tf
 
 from keras_archs.training.fit import prepare_run_dir
 
+ON_GPU = bool(tf.config.list_physical_devices("GPU"))
+cpu_only = pytest.mark.skipif(ON_GPU, reason="asserts what happens without a GPU")
 
+
+@cpu_only
 @pytest.mark.slow
 def test_train_vgg11_on_digits_mixed_precision_cosine(run_cli, tmp_path):
     # VGG-11 is the smallest registered model; two batches per epoch keep it quick.
@@ -52,6 +57,7 @@ def _error_line(result):
     return result.stderr.strip().splitlines()[-1]
 
 
+@cpu_only
 @pytest.mark.slow
 def test_train_bad_inputs_print_one_line_and_change_nothing(run_cli, tmp_path):
     result = run_cli("train", "vgg11", "--mixed-precision", "mixed_float16",

@@ -17,6 +17,9 @@ import tensorflow as tf
 from keras_archs.training import distribute as dist
 from keras_archs.training import global_batch_size, train
 
+ON_GPU = bool(tf.config.list_physical_devices("GPU"))
+cpu_only = pytest.mark.skipif(ON_GPU, reason="asserts what happens without a GPU")
+
 WORKER = Path(__file__).with_name("_worker.py")
 REPO = Path(__file__).resolve().parents[2]
 
@@ -58,6 +61,7 @@ def test_unknown_strategy_name_lists_the_choices():
         dist.get_strategy("gpu")
 
 
+@cpu_only
 def test_auto_on_this_cpu_is_the_default_strategy(monkeypatch, capsys):
     monkeypatch.delenv("TF_CONFIG", raising=False)
     monkeypatch.delenv("TPU_NAME", raising=False)

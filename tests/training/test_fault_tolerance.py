@@ -106,7 +106,8 @@ def test_a_backup_torn_by_the_kill_falls_back_to_the_previous_one(tmp_path):
     assert restored_epoch(backup) == 0
     (backup / "latest.weights.h5").write_bytes(b"torn")  # not an HDF5 file
     (backup / "training_metadata.json").write_text('{"epoch": 3, "batch": 0}')
-    assert restored_epoch(backup) == 0  # Keras would start again
+    with pytest.raises(ValueError, match="is damaged .* pass overwrite=True"):
+        restored_epoch(backup)  # Keras could not resume either
     (backup / "latest.weights.h5.bkp").write_bytes(b"")
     (backup / "training_metadata.json.bkp").write_text('{"epoch": 2, "batch": 0}')
     assert restored_epoch(backup) == 2

@@ -13,6 +13,9 @@ from keras_archs.training.distribute import (
     dtype_policy_scope, resolve_jit_compile, resolve_mixed_precision)
 from keras_archs.training.fit import prepare_run_dir
 
+ON_GPU = bool(tf.config.list_physical_devices("GPU"))
+cpu_only = pytest.mark.skipif(ON_GPU, reason="asserts what happens without a GPU")
+
 
 def _data(n=32, batch=8):
     rng = np.random.RandomState(0)
@@ -23,6 +26,7 @@ def _data(n=32, batch=8):
 
 # --- mixed precision ------------------------------------------------------------------
 
+@cpu_only
 def test_mixed_precision_true_picks_bfloat16_on_cpu():
     assert resolve_mixed_precision(True) == "mixed_bfloat16"
     assert resolve_mixed_precision("auto") == "mixed_bfloat16"
@@ -31,6 +35,7 @@ def test_mixed_precision_true_picks_bfloat16_on_cpu():
     assert resolve_mixed_precision("float32") is None
 
 
+@cpu_only
 def test_float16_without_gpu_and_unknown_policies_are_refused():
     with pytest.raises(ValueError, match="'mixed_float16' is unsupported here: float16 "
                                          "compute needs a GPU"):
@@ -46,6 +51,7 @@ def test_policy_scope_restores_the_global_policy():
     assert keras.config.dtype_policy().name == "float32"
 
 
+@cpu_only
 def test_mixed_bfloat16_training_keeps_float32_variables_and_output(tmp_path,
                                                                      make_tiny):
     with dtype_policy_scope("mixed_bfloat16"):
@@ -78,6 +84,7 @@ def test_float32_model_with_mixed_precision_is_refused_before_writing(tmp_path,
 
 # --- XLA ------------------------------------------------------------------------------
 
+@cpu_only
 def test_xla_is_off_by_default_on_cpu(tmp_path, tiny_model):
     assert resolve_jit_compile(None) is False
     assert resolve_jit_compile("auto") == "auto"
