@@ -118,7 +118,8 @@ def prepare_run_dir(run_dir, *, model_name: str, config: dict | None = None,
                 return run_dir, True
             raise ValueError(
                 f"run_dir {str(run_dir)!r} holds an unfinished run of {model_name!r}; "
-                "pass resume=True to continue it or overwrite=True to start again")
+                "pass resume=True to continue it or overwrite=True to start again "
+                "(CLI: --resume or --overwrite)")
         raise ValueError(
             f"run_dir {str(run_dir)!r} already holds a finished run of {model_name!r}; "
             "pass overwrite=True to replace it or choose another run_dir")
