@@ -99,8 +99,8 @@ def _num_tasks(config: dict | None) -> int:
 
 
 def _tpu_address() -> str | None:
-    # Only local hints: asking the cloud metadata server would be network traffic,
-    # and on a machine without TPU it hangs for minutes.
+    # Only local hints: TPUClusterResolver without them asks the cloud metadata
+    # server, a network call that has no business on a laptop or CI machine.
     name = os.environ.get("TPU_NAME") or os.environ.get("COLAB_TPU_ADDR")
     if name:
         return name
@@ -161,6 +161,11 @@ def get_strategy(name: str = "auto", *, verbose: bool = True):
                 "strategy 'multiworker' needs TF_CONFIG describing the cluster, e.g. "
                 'TF_CONFIG=\'{"cluster": {"worker": ["host1:12345", "host2:12345"]}, '
                 '"task": {"type": "worker", "index": 0}}\' on the first machine')
+        if "ps" in tf_config["cluster"]:
+            raise ValueError(
+                "TF_CONFIG lists 'ps' (parameter server) tasks, which "
+                "MultiWorkerMirroredStrategy does not use; list only 'worker' (and "
+                "optionally one 'chief') tasks")
         strategy = tf.distribute.MultiWorkerMirroredStrategy()
         task = tf_config["task"]
         where = (f"{_num_tasks(tf_config)} workers, this is {task['type']} "

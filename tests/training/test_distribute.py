@@ -109,6 +109,14 @@ def test_bad_tf_config_is_refused_by_name(monkeypatch, text, message):
         dist.get_strategy("auto")
 
 
+def test_parameter_server_clusters_are_refused(monkeypatch):
+    monkeypatch.setenv("TF_CONFIG", json.dumps(
+        {"cluster": {"worker": ["a:1"], "ps": ["b:2"]},
+         "task": {"type": "worker", "index": 0}}))
+    with pytest.raises(ValueError, match="TF_CONFIG lists 'ps' \\(parameter server\\)"):
+        dist.get_strategy("multiworker")
+
+
 def test_tf_config_of_a_two_worker_cluster_names_the_chief(monkeypatch):
     text = json.dumps({"cluster": {"worker": ["a:1", "b:2"]},
                        "task": {"type": "worker", "index": 1}})
