@@ -6,7 +6,8 @@ Everything is Keras' own machinery: ``model.fit`` with its progress bar,
 
 A run directory holds one run of one model::
 
-    run.json      what was trained (model name, dataset, settings)
+    run.json      what was trained (model name, dataset, settings, strategy) and
+                  its status ("running" until the last epoch is done)
     log.csv       one row per epoch (loss, accuracy, val_*, epoch_seconds, img/s)
     best.keras    the best model so far by validation accuracy
     backup/       BackupAndRestore state while the run is unfinished
@@ -16,6 +17,7 @@ Nothing already in a run directory is deleted without ``overwrite=True``.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import json
 import os
@@ -30,7 +32,7 @@ from keras_archs._validation import check_positive_int
 from keras_archs.training.callbacks import EpochTimer
 
 __all__ = ["train", "compare", "make_optimizer", "prepare_run_dir", "unique_run_dir",
-           "OPTIMIZERS", "ComparisonResult"]
+           "restored_epoch", "reconcile_log", "OPTIMIZERS", "ComparisonResult"]
 
 # Seed recipe: SGD, learning rate 0.01, gradient norm clipped to 1.0.
 OPTIMIZERS = ("sgd", "momentum", "adam", "adamw", "rmsprop")
@@ -88,7 +90,8 @@ def prepare_run_dir(run_dir, *, model_name: str, config: dict | None = None,
     """Check and create a run directory; returns ``(path, resuming)``.
 
     * new or empty → created, ``run.json`` written;
-    * an unfinished run of the same model (``backup/`` present) and ``resume`` →
+    * an unfinished run of the same model (``backup/`` present, or ``run.json``
+      says ``"status": "running"``) and ``resume`` →
       reused, training continues where it stopped;
     * anything else already there raises ValueError, unless ``overwrite=True``,
       which deletes only keras-archs' own run files.
@@ -107,12 +110,16 @@ def prepare_run_dir(run_dir, *, model_name: str, config: dict | None = None,
             raise ValueError(
                 f"run_dir {str(run_dir)!r} holds a run of model {previous!r}, not "
                 f"{model_name!r}; choose another run_dir (nothing was changed)")
-        if (run_dir / "backup").exists():
+        # A run killed before its first backup has no backup/ yet; train() marks
+        # its run.json "running" until it finishes.
+        status = json.loads(meta_path.read_text()).get("status")
+        if (run_dir / "backup").exists() or status == "running":
             if resume:
                 return run_dir, True
             raise ValueError(
                 f"run_dir {str(run_dir)!r} holds an unfinished run of {model_name!r}; "
-                "pass resume=True to continue it or overwrite=True to start again")
+                "pass resume=True to continue it or overwrite=True to start again "
+                "(CLI: --resume or --overwrite)")
         raise ValueError(
             f"run_dir {str(run_dir)!r} already holds a finished run of {model_name!r}; "
             "pass overwrite=True to replace it or choose another run_dir")
@@ -127,34 +134,154 @@ def prepare_run_dir(run_dir, *, model_name: str, config: dict | None = None,
     return run_dir, False
 
 
-def _compile(model, optimizer, learning_rate):
+def _compile(model, optimizer, learning_rate, jit_compile="auto"):
     model.compile(optimizer=make_optimizer(optimizer, learning_rate),
-                  loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+                  loss="sparse_categorical_crossentropy", metrics=["accuracy"],
+                  jit_compile=jit_compile)
+
+
+def _h5_readable(path: Path) -> bool:
+    import h5py
+
+    try:
+        with h5py.File(path, "r"):
+            return True
+    except OSError:
+        return False
+
+
+def restored_epoch(backup_dir) -> int:
+    """The epoch ``BackupAndRestore`` will resume from (0 when there is no backup).
+
+    Mirrors Keras: if the latest weights cannot be read (the process died while
+    writing them) Keras falls back to the ``.bkp`` copies; without them it cannot
+    resume, and this raises ValueError before anything in the run is touched.
+    """
+    backup_dir = Path(backup_dir)
+    meta = backup_dir / "training_metadata.json"
+    weights = backup_dir / "latest.weights.h5"
+    if weights.exists() and not _h5_readable(weights):
+        meta = meta.with_name(meta.name + ".bkp")
+        if not weights.with_name(weights.name + ".bkp").exists():
+            raise ValueError(
+                f"the backup in {str(backup_dir)!r} is damaged (its weights file was "
+                "cut short) and has no previous copy, so the run cannot resume; pass "
+                "overwrite=True (CLI: --overwrite) to start it again")
+    if not meta.exists():
+        return 0
+    return int(json.loads(meta.read_text())["epoch"])
+
+
+def reconcile_log(log_path, epoch: int, monitor: str | None = None):
+    """Keep the rows of epochs before ``epoch`` in a CSVLogger file.
+
+    A run killed between writing an epoch's row and saving its backup replays that
+    epoch when it resumes, so its row would appear twice; the replayed epoch's row
+    is dropped here (its weights were discarded by the restore) and written again.
+    Returns ``(rows kept, best value of monitor among them or None)``.
+    """
+    log_path = Path(log_path)
+    if not log_path.exists() or not log_path.read_text().strip():
+        return 0, None
+    with open(log_path, newline="") as f:
+        reader = csv.DictReader(f)
+        fields = reader.fieldnames
+        rows = list(reader)
+    kept = [row for row in rows if int(row["epoch"]) < epoch]
+    if len(kept) != len(rows):
+        print(f"Resuming at epoch {epoch + 1}: dropping {len(rows) - len(kept)} "
+              f"log row(s) of epochs whose weights were not backed up")
+        tmp = log_path.with_name(log_path.name + ".tmp")
+        with open(tmp, "w", newline="") as f:
+            writer = csv.DictWriter(f, fieldnames=fields)
+            writer.writeheader()
+            writer.writerows(kept)
+        os.replace(tmp, log_path)
+    values = [float(row[monitor]) for row in kept if monitor and row.get(monitor)]
+    return len(kept), (max(values) if values else None)
+
+
+def _mark_finished(run_dir: Path, epochs: int):
+    meta_path = run_dir / "run.json"
+    meta = json.loads(meta_path.read_text())
+    meta.update(status="finished", finished=time.strftime("%Y-%m-%d %H:%M:%S"),
+                epochs_completed=epochs)
+    meta_path.write_text(json.dumps(meta, indent=2, default=str))
+
+
+def _check_model_policy(model, policy):
+    layers = [layer for layer in model.layers if layer.weights]
+    found = sorted({layer.dtype_policy.name for layer in layers})
+    if policy is not None and found != [policy]:
+        raise ValueError(
+            f"mixed_precision asks for {policy!r} but the model was built with "
+            f"{', '.join(found)}; dtype policies are fixed when layers are built, so "
+            f"pass the model's registry name, or build it after "
+            f"keras.config.set_dtype_policy({policy!r})")
+
+
+def _in_strategy(model, strategy) -> bool:
+    return all(strategy.extended.variable_created_in_scope(v.value)
+               for v in model.weights)
+
+
+def _steps_in(dataset, name):
+    steps = int(dataset.cardinality())
+    if steps < 0:
+        raise ValueError(
+            f"{name} has an unknown or infinite number of batches, so the learning-rate "
+            "schedule cannot be laid out; pass steps_per_epoch")
+    return steps
 
 
 def train(model_or_name, train_ds, val_ds=None, epochs: int = 10, *, optimizer="sgd",
           learning_rate=None, input_shape=None, num_classes=None, run_dir="runs/train",
           resume: bool = True, overwrite: bool = False, tensorboard: bool = False,
           callbacks=(), strategy=None, train_examples: int | None = None,
-          verbose="auto", run_config: dict | None = None):
+          verbose="auto", run_config: dict | None = None, mixed_precision=False,
+          jit_compile=None, lr_schedule=None, warmup_epochs: int | None = None,
+          steps_per_epoch: int | None = None, validation_steps: int | None = None):
     """Train one model with the standard callbacks; returns the Keras ``History``.
 
     Args:
         model_or_name: a ``keras.Model`` or a registry name (then ``input_shape``
-            and ``num_classes`` are needed).
-        train_ds, val_ds: batched ``(image, int label)`` datasets.
+            and ``num_classes`` are needed). A model built outside ``strategy``'s
+            scope is cloned inside it with the same weights (its variables must be
+            the strategy's); ``history.model`` is the model that was trained.
+        train_ds, val_ds: ``(image, int label)`` datasets batched with the *global*
+            batch size, per-replica batch × replicas (see
+            :func:`~keras_archs.training.distribute.global_batch_size`): Keras
+            gives each replica an equal slice of every batch.
         epochs: total epochs of the run (a resumed run trains only the rest).
         optimizer, learning_rate: see :func:`make_optimizer`; the default is the
             seed's SGD(0.01, clipnorm=1.0).
         run_dir: where ``run.json``, ``log.csv``, ``best.keras`` and the backup go.
+            In a multi-worker run only the chief writes there; other workers write
+            ``<run_dir>-worker<i>`` (see
+            :func:`~keras_archs.training.distribute.worker_run_dir`).
         resume: continue an unfinished run found in ``run_dir``.
         overwrite: replace a finished run in ``run_dir``.
         tensorboard: also write TensorBoard logs to ``run_dir/tensorboard``.
         callbacks: extra Keras callbacks.
-        strategy: a ``tf.distribute`` strategy; the model is built and compiled in
-            its scope.
+        strategy: a ``tf.distribute`` strategy (see
+            :func:`~keras_archs.training.distribute.get_strategy`); the model and
+            its optimizer are built and compiled in its scope.
         train_examples: size of the training split, for the images/s figure.
+        mixed_precision: ``False``, ``True``/``"auto"`` (float16 on GPU, bfloat16
+            on CPU/TPU) or a policy name; the model is built under that policy,
+            which is restored afterwards. Variables stay float32 and the final
+            softmax runs in float32.
+        jit_compile: XLA; ``None`` = off on CPU (4–5× slower here), Keras'
+            ``"auto"`` on GPU/TPU.
+        lr_schedule: ``None``/``"constant"``, ``"step"``, ``"cosine"`` (with
+            ``warmup_epochs`` of linear warm-up) or a Keras schedule; see
+            :func:`~keras_archs.training.schedules.make_lr_schedule`.
+        steps_per_epoch, validation_steps: use only the first N batches of each
+            epoch (quick trials).
     """
+    from keras_archs.training import distribute as dist
+    from keras_archs.training.schedules import make_lr_schedule
+
     check_positive_int(epochs, "epochs")
     name = model_or_name if isinstance(model_or_name, str) else model_or_name.name
     if not isinstance(model_or_name, (str, keras.Model)):
@@ -168,11 +295,47 @@ def train(model_or_name, train_ds, val_ds=None, epochs: int = 10, *, optimizer="
         if input_shape is None or num_classes is None:
             raise ValueError(
                 "train() with a model name needs input_shape and num_classes")
+    make_optimizer(optimizer, learning_rate)
+    policy = dist.resolve_mixed_precision(mixed_precision, strategy)
+    jit = dist.resolve_jit_compile(jit_compile, strategy)
+    if isinstance(model_or_name, keras.Model):
+        _check_model_policy(model_or_name, policy)
+    if steps_per_epoch is not None:
+        train_ds = train_ds.take(check_positive_int(steps_per_epoch, "steps_per_epoch"))
+    if validation_steps is not None and val_ds is not None:
+        val_ds = val_ds.take(check_positive_int(validation_steps, "validation_steps"))
+    if lr_schedule is not None:
+        if isinstance(optimizer, keras.optimizers.Optimizer) and not isinstance(
+                lr_schedule, keras.optimizers.schedules.LearningRateSchedule):
+            raise ValueError("lr_schedule by name needs an optimizer name (e.g. "
+                             "'momentum'), not an optimizer instance")
+        base_lr = learning_rate
+        if base_lr is None and isinstance(optimizer, str):
+            base_lr = _DEFAULT_LR[optimizer.lower()]
+        learning_rate = make_lr_schedule(
+            lr_schedule, base_lr, epochs=epochs,
+            steps_per_epoch=_steps_in(train_ds, "train_ds"), warmup_epochs=warmup_epochs)
+    dist.check_global_batch(train_ds, strategy, "train_ds")
+    dist.check_global_batch(val_ds, strategy, "val_ds")
+    train_ds = dist.distribute_dataset_options(train_ds, strategy)
+    val_ds = dist.distribute_dataset_options(val_ds, strategy)
+
+    replicas = 1 if strategy is None else strategy.num_replicas_in_sync
     config = {"epochs": epochs, "optimizer": str(optimizer),
-              "learning_rate": learning_rate}
+              "learning_rate": learning_rate if lr_schedule is None else base_lr,
+              "lr_schedule": str(lr_schedule) if lr_schedule is not None else None,
+              "strategy": dist.strategy_name(strategy), "replicas": replicas,
+              "mixed_precision": policy, "jit_compile": jit, "status": "running"}
     config.update(run_config or {})
-    run_dir, _ = prepare_run_dir(run_dir, model_name=name, config=config,
-                                 resume=resume, overwrite=overwrite)
+    run_dir = dist.worker_run_dir(run_dir, strategy)
+    run_dir, resuming = prepare_run_dir(run_dir, model_name=name, config=config,
+                                        resume=resume, overwrite=overwrite)
+    monitor = "val_accuracy" if val_ds is not None else "accuracy"
+    best = None
+    if resuming:
+        epoch = restored_epoch(run_dir / "backup")
+        _, best = reconcile_log(run_dir / "log.csv", epoch, monitor)
+        print(f"Resuming {name} in {run_dir} after epoch {epoch} of {epochs}")
 
     def build_and_compile():
         model = model_or_name
@@ -180,28 +343,43 @@ def train(model_or_name, train_ds, val_ds=None, epochs: int = 10, *, optimizer="
             from keras_archs.registry import create_model
 
             model = create_model(model, input_shape=input_shape, num_classes=num_classes)
-        _compile(model, optimizer, learning_rate)
+        elif strategy is not None and not _in_strategy(model, strategy):
+            # Variables created outside the scope are plain variables that the
+            # strategy cannot mirror; Keras fails on them with a bare AssertionError.
+            print(f"Rebuilding {model.name} inside the {dist.strategy_name(strategy)} "
+                  "scope (same architecture and weights)")
+            clone = keras.models.clone_model(model)
+            clone.set_weights(model.get_weights())
+            model = clone
+        _compile(model, optimizer, learning_rate, jit)
         return model
 
-    if strategy is not None:
-        with strategy.scope():
-            model = build_and_compile()
-    else:
+    scope = strategy.scope() if strategy is not None else contextlib.nullcontext()
+    with scope, dist.dtype_policy_scope(policy):
         model = build_and_compile()
 
-    monitor = "val_accuracy" if val_ds is not None else "accuracy"
+    # CSVLogger writes an epoch's row before BackupAndRestore records the epoch as
+    # done: a crash in between replays the epoch and reconcile_log drops the stale
+    # row, so no epoch is lost from the log or logged twice.
     cbs = [
         EpochTimer(train_examples),
-        keras.callbacks.BackupAndRestore(str(run_dir / "backup")),
-        keras.callbacks.ModelCheckpoint(str(run_dir / "best.keras"), monitor=monitor,
-                                        mode="max", save_best_only=True),
         keras.callbacks.CSVLogger(str(run_dir / "log.csv"), append=True),
+        keras.callbacks.ModelCheckpoint(str(run_dir / "best.keras"), monitor=monitor,
+                                        mode="max", save_best_only=True,
+                                        initial_value_threshold=best),
+        # double_checkpoint: a process killed while writing the backup leaves the
+        # previous one to resume from.
+        keras.callbacks.BackupAndRestore(str(run_dir / "backup"),
+                                         double_checkpoint=True),
     ]
     if tensorboard:
         cbs.append(keras.callbacks.TensorBoard(str(run_dir / "tensorboard")))
     cbs.extend(callbacks)
-    history = model.fit(train_ds, validation_data=val_ds, epochs=epochs, callbacks=cbs,
-                        verbose=verbose, shuffle=False)  # the dataset shuffles itself
+    with dist._keras_multiworker_fit(model, strategy):
+        history = model.fit(train_ds, validation_data=val_ds, epochs=epochs,
+                            callbacks=cbs, verbose=verbose,
+                            shuffle=False)  # the dataset shuffles itself
+    _mark_finished(run_dir, epochs)
     history.run_dir = run_dir
     return history
 

@@ -1,0 +1,80 @@
+"""``keras-archs train`` through the real console script, on the embedded digits."""
+
+import csv
+import json
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from keras_archs.training.fit import prepare_run_dir
+
+ON_GPU = bool(tf.config.list_physical_devices("GPU"))
+cpu_only = pytest.mark.skipif(ON_GPU, reason="asserts what happens without a GPU")
+
+
+@cpu_only
+@pytest.mark.slow
+def test_train_vgg11_on_digits_mixed_precision_cosine(run_cli, tmp_path):
+    # VGG-11 is the smallest registered model; two batches per epoch keep it quick.
+    result = run_cli("train", "vgg11", "--dataset", "digits", "--epochs", "2",
+                     "--batch-size", "8", "--steps-per-epoch", "2",
+                     "--validation-steps", "1", "--mixed-precision",
+                     "--lr-schedule", "cosine", "--warmup-epochs", "1",
+                     "--run-dir", "out")
+    assert result.returncode == 0, result.stderr[-3000:]
+    out = result.stdout
+    assert "Strategy: default (1 replica; /device:CPU:0)" in out
+    assert "Epoch 2/2" in out and "━" in out  # Keras progress bars
+    assert "trained vgg11 on digits: 2 epoch(s) this session with default " \
+           "(1 replica(s), global batch 8); best val_accuracy" in out
+    assert "results in out: run.json, log.csv, best.keras" in out
+    run = tmp_path / "out"
+    assert sorted(p.name for p in run.iterdir()) == ["best.keras", "log.csv",
+                                                      "run.json"]
+    with open(run / "log.csv", newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert [r["epoch"] for r in rows] == ["0", "1"]
+    assert float(rows[1]["train_images_per_sec"]) > 0
+    meta = json.loads((run / "run.json").read_text())
+    assert meta["model"] == "vgg11" and meta["dataset"] == "digits"
+    assert meta["status"] == "finished" and meta["mixed_precision"] == "mixed_bfloat16"
+    assert meta["lr_schedule"] == "cosine" and meta["global_batch_size"] == 8
+    assert meta["strategy"] == "default" and meta["jit_compile"] is False
+
+    model = keras.saving.load_model(run / "best.keras", safe_mode=True)
+    conv = model.get_layer("block1_conv1")
+    assert conv.compute_dtype == "bfloat16" and conv.kernel.dtype == "float32"
+    probs = model.predict(np.zeros((1, 32, 32, 3), "float32"), verbose=0)
+    assert probs.dtype == np.float32 and probs.shape == (1, 10)
+    np.testing.assert_allclose(probs.sum(), 1.0, rtol=1e-5)
+
+
+def _error_line(result):
+    assert result.returncode == 2, (result.stdout[-2000:], result.stderr[-2000:])
+    assert "Traceback" not in result.stderr
+    return result.stderr.strip().splitlines()[-1]
+
+
+@cpu_only
+@pytest.mark.slow
+def test_train_bad_inputs_print_one_line_and_change_nothing(run_cli, tmp_path):
+    result = run_cli("train", "vgg11", "--mixed-precision", "mixed_float16",
+                     "--run-dir", "fp16")
+    line = _error_line(result)
+    assert line.startswith("keras-archs train: error: mixed_precision='mixed_float16' "
+                           "is unsupported here: float16 compute needs a GPU")
+    assert not (tmp_path / "fp16").exists()
+
+    other = tmp_path / "other"
+    prepare_run_dir(other, model_name="vgg13", config={"status": "running"})
+    (other / "log.csv").write_text("epoch,loss\n0,2.3\n")
+    before = {p.name: p.read_bytes() for p in other.iterdir()}
+    line = _error_line(run_cli("train", "vgg11", "--run-dir", other, "--resume"))
+    assert "holds a run of model 'vgg13', not 'vgg11'" in line
+    assert {p.name: p.read_bytes() for p in other.iterdir()} == before
+
+    line = _error_line(run_cli("train", "vgg11", "--strategy", "multiworker",
+                               env={"TF_CONFIG": '{"cluster": '}))
+    assert line.startswith("keras-archs train: error: TF_CONFIG is not valid JSON")

@@ -1,0 +1,189 @@
+"""train(): mixed precision, XLA default, learning-rate schedules, run directories and
+every bad input — in-process on a tiny model."""
+
+import json
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from keras_archs.training import make_lr_schedule, train
+from keras_archs.training.distribute import (
+    dtype_policy_scope, resolve_jit_compile, resolve_mixed_precision)
+from keras_archs.training.fit import prepare_run_dir
+
+ON_GPU = bool(tf.config.list_physical_devices("GPU"))
+cpu_only = pytest.mark.skipif(ON_GPU, reason="asserts what happens without a GPU")
+
+
+def _data(n=32, batch=8):
+    rng = np.random.RandomState(0)
+    y = rng.randint(0, 2, n).astype("int64")
+    x = (rng.rand(n, 8, 8, 3) * 0.5 + y[:, None, None, None] * 0.4).astype("float32")
+    return tf.data.Dataset.from_tensor_slices((x, y)).batch(batch)
+
+
+# --- mixed precision ------------------------------------------------------------------
+
+@cpu_only
+def test_mixed_precision_true_picks_bfloat16_on_cpu():
+    assert resolve_mixed_precision(True) == "mixed_bfloat16"
+    assert resolve_mixed_precision("auto") == "mixed_bfloat16"
+    assert resolve_mixed_precision("mixed_bfloat16") == "mixed_bfloat16"
+    assert resolve_mixed_precision(False) is None
+    assert resolve_mixed_precision("float32") is None
+
+
+@cpu_only
+def test_float16_without_gpu_and_unknown_policies_are_refused():
+    with pytest.raises(ValueError, match="'mixed_float16' is unsupported here: float16 "
+                                         "compute needs a GPU"):
+        resolve_mixed_precision("mixed_float16")
+    with pytest.raises(ValueError, match="mixed_precision must be True, False, 'auto' "
+                                         "or one of mixed_float16, mixed_bfloat16"):
+        resolve_mixed_precision("float8")
+
+
+def test_policy_scope_restores_the_global_policy():
+    with dtype_policy_scope("mixed_bfloat16"):
+        assert keras.config.dtype_policy().name == "mixed_bfloat16"
+    assert keras.config.dtype_policy().name == "float32"
+
+
+@cpu_only
+def test_mixed_bfloat16_training_keeps_float32_variables_and_output(tmp_path,
+                                                                     make_tiny):
+    with dtype_policy_scope("mixed_bfloat16"):
+        model = make_tiny()
+    history = train(model, _data(), _data(), 1, mixed_precision=True,
+                    run_dir=tmp_path / "run", verbose=0)
+    trained = history.model
+    assert keras.config.dtype_policy().name == "float32"  # others are unaffected
+    conv = trained.get_layer("conv")
+    assert conv.compute_dtype == "bfloat16"
+    assert all(v.dtype == "float32" for v in trained.weights)
+    inner = keras.Model(trained.input, conv.output)
+    assert inner(np.zeros((1, 8, 8, 3), "float32")).dtype == "bfloat16"
+    out = trained(np.zeros((2, 8, 8, 3), "float32"))
+    assert out.dtype == "float32"
+    np.testing.assert_allclose(np.sum(out, axis=1), 1.0, rtol=1e-6)
+    meta = json.loads((tmp_path / "run" / "run.json").read_text())
+    assert meta["mixed_precision"] == "mixed_bfloat16"
+    assert np.isfinite(history.history["loss"]).all()
+
+
+def test_float32_model_with_mixed_precision_is_refused_before_writing(tmp_path,
+                                                                      tiny_model):
+    with pytest.raises(ValueError, match="mixed_precision asks for 'mixed_bfloat16' but "
+                                         "the model was built with float32"):
+        train(tiny_model, _data(), None, 1, mixed_precision=True,
+              run_dir=tmp_path / "run")
+    assert not (tmp_path / "run").exists()
+
+
+# --- XLA ------------------------------------------------------------------------------
+
+@cpu_only
+def test_xla_is_off_by_default_on_cpu(tmp_path, tiny_model):
+    assert resolve_jit_compile(None) is False
+    assert resolve_jit_compile("auto") == "auto"
+    with pytest.raises(ValueError, match="jit_compile must be None, True, False or "
+                                         "'auto'; got 'yes'"):
+        resolve_jit_compile("yes")
+    history = train(tiny_model, _data(), None, 1, run_dir=tmp_path / "run", verbose=0)
+    assert history.model.jit_compile is False
+
+
+# --- learning-rate schedules ----------------------------------------------------------
+
+def test_cosine_schedule_warms_up_then_decays_to_zero():
+    lr = make_lr_schedule("cosine", 0.1, epochs=10, steps_per_epoch=10, warmup_epochs=2)
+    assert isinstance(lr, keras.optimizers.schedules.CosineDecay)
+    assert float(lr(0)) == pytest.approx(0.0)
+    assert float(lr(10)) == pytest.approx(0.05)
+    assert float(lr(20)) == pytest.approx(0.1)
+    assert float(lr(60)) == pytest.approx(0.05, rel=1e-5)  # half-way down the cosine
+    assert float(lr(100)) == pytest.approx(0.0, abs=1e-7)
+
+
+def test_step_schedule_divides_by_ten_at_half_and_three_quarters():
+    lr = make_lr_schedule("step", 0.1, epochs=4, steps_per_epoch=25)
+    assert [float(lr(s)) for s in (0, 50, 51, 75, 76, 99)] == pytest.approx(
+        [0.1, 0.1, 0.01, 0.01, 0.001, 0.001])
+    assert make_lr_schedule("constant", 0.1, epochs=4, steps_per_epoch=25) == 0.1
+
+
+def test_bad_schedules_are_refused():
+    with pytest.raises(ValueError, match="lr_schedule must be one of constant, step, "
+                                         "cosine"):
+        make_lr_schedule("linear", 0.1, epochs=2, steps_per_epoch=1)
+    with pytest.raises(ValueError, match="warmup_epochs must be less than epochs"):
+        make_lr_schedule("cosine", 0.1, epochs=2, steps_per_epoch=1, warmup_epochs=2)
+
+
+def test_train_follows_the_cosine_schedule_step_by_step(tmp_path, tiny_model):
+    history = train(tiny_model, _data(), None, 3, optimizer="momentum",
+                    learning_rate=0.05, lr_schedule="cosine", warmup_epochs=1,
+                    run_dir=tmp_path / "run", verbose=0)
+    optimizer = history.model.optimizer
+    assert int(optimizer.iterations) == 3 * 4
+    expected = make_lr_schedule("cosine", 0.05, epochs=3, steps_per_epoch=4,
+                                warmup_epochs=1)
+    assert float(optimizer.learning_rate) == pytest.approx(float(expected(12)), abs=1e-7)
+    assert float(optimizer.learning_rate) == pytest.approx(0.0, abs=1e-7)
+    meta = json.loads((tmp_path / "run" / "run.json").read_text())
+    assert meta["lr_schedule"] == "cosine" and meta["learning_rate"] == 0.05
+
+
+def test_schedule_on_a_dataset_of_unknown_length_asks_for_steps(tmp_path, tiny_model):
+    with pytest.raises(ValueError, match="unknown or infinite number of batches.*pass "
+                                         "steps_per_epoch"):
+        train(tiny_model, _data().repeat(), None, 2, lr_schedule="step",
+              run_dir=tmp_path / "run")
+    assert not (tmp_path / "run").exists()
+    history = train(tiny_model, _data().repeat(), None, 2, lr_schedule="step",
+                    steps_per_epoch=3, run_dir=tmp_path / "run", verbose=0)
+    assert int(history.model.optimizer.iterations) == 6
+
+
+# --- run directories and bad input ----------------------------------------------------
+
+def test_bad_arguments_fail_before_anything_is_written(tmp_path, tiny_model):
+    run = tmp_path / "run"
+    with pytest.raises(ValueError, match="Unknown model name 'vgg99'"):
+        train("vgg99", _data(), None, 1, run_dir=run)
+    with pytest.raises(ValueError, match="steps_per_epoch must be an integer >= 1"):
+        train(tiny_model, _data(), None, 1, steps_per_epoch=0, run_dir=run)
+    with pytest.raises(ValueError, match="optimizer must be one of"):
+        train(tiny_model, _data(), None, 1, optimizer="lion", run_dir=run)
+    with pytest.raises(ValueError, match="lr_schedule by name needs an optimizer name"):
+        train(tiny_model, _data(), None, 1, optimizer=keras.optimizers.SGD(),
+              lr_schedule="cosine", run_dir=run)
+    assert not run.exists()
+
+
+def test_resume_into_another_models_run_changes_nothing(tmp_path, tiny_model):
+    run = tmp_path / "run"
+    prepare_run_dir(run, model_name="vgg16", config={"status": "running"})
+    (run / "log.csv").write_text("epoch,loss\n0,1.0\n")
+    (run / "backup").mkdir()
+    before = {p.name: p.read_bytes() for p in run.iterdir() if p.is_file()}
+    with pytest.raises(ValueError, match="holds a run of model 'vgg16', not 'tiny'; "
+                                         "choose another run_dir \\(nothing was changed\\)"):
+        train(tiny_model, _data(), None, 1, run_dir=run, resume=True)
+    assert {p.name: p.read_bytes() for p in run.iterdir() if p.is_file()} == before
+    assert (run / "backup").is_dir()
+
+
+def test_a_run_killed_before_its_first_backup_is_resumable(tmp_path, tiny_model):
+    run = tmp_path / "run"
+    prepare_run_dir(run, model_name="tiny", config={"status": "running"})
+    with pytest.raises(ValueError, match="holds an unfinished run of 'tiny'; pass "
+                                         "resume=True"):
+        train(tiny_model, _data(), None, 1, run_dir=run, resume=False)
+    history = train(tiny_model, _data(), None, 2, run_dir=run, resume=True, verbose=0)
+    assert len(history.history["loss"]) == 2
+    assert json.loads((run / "run.json").read_text())["status"] == "finished"
+    with pytest.raises(ValueError, match="already holds a finished run of 'tiny'"):
+        train(tiny_model, _data(), None, 1, run_dir=run, resume=True)
