@@ -188,6 +188,22 @@ def test_missing_data_fails_fast_with_instructions(tmp_path, name):
     assert list(tmp_path.iterdir()) == []  # nothing was left behind
 
 
+def test_manual_archive_is_used_offline_and_checksum_verified(tmp_path):
+    # A file in <data_dir>/downloads/manual with the official archive's name makes
+    # load_cifar prepare from it instead of giving up; tfds verifies its checksum, so
+    # a wrong file is rejected, quickly and without any download attempt.
+    manual = tmp_path / "downloads" / "manual"
+    manual.mkdir(parents=True)
+    (manual / "cifar-10-binary.tar.gz").write_bytes(b"not the CIFAR-10 archive")
+    start = time.monotonic()
+    with pytest.raises(Exception, match="wrong checksum") as err:
+        load_cifar("cifar10", data_dir=tmp_path)
+    assert time.monotonic() - start < 10
+    assert not isinstance(err.value, DatasetNotPreparedError)
+    assert (manual / "cifar-10-binary.tar.gz").read_bytes() == b"not the CIFAR-10 archive"
+    assert not (tmp_path / "cifar10" / "3.0.2" / "dataset_info.json").exists()
+
+
 def test_missing_data_names_the_resolved_tfds_default(tmp_path, monkeypatch):
     monkeypatch.delenv("TFDS_DATA_DIR", raising=False)
     monkeypatch.setenv("HOME", str(tmp_path))
