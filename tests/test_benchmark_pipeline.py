@@ -27,6 +27,7 @@ def test_pipeline_benchmark_smoke_prints_tables(tmp_path):
     # (a): both passes over all 64 training images.
     assert re.search(r"epoch 1 \(decode \+ cache\)\s+64\s", out)
     assert re.search(r"epoch 2 \(cached\)\s+64\s", out)
+    assert re.search(r"first batch of an epoch\s+8\s", out)
     # (b): both ways of feeding fit, 2 steps each, and the ratio of their times.
     assert re.search(r"in-memory tensors\s+2\s", out)
     assert re.search(r"load_cifar pipeline\s+2\s", out)
