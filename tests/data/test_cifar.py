@@ -238,6 +238,7 @@ def test_cli_defaults_follow_the_dataset(monkeypatch):
     assert calls[2]["data_dir"] == "/d"
 
 
+@pytest.mark.slow  # starts the real console script (imports TensorFlow)
 def test_cli_compare_without_data_is_one_line_error(run_cli, tmp_path):
     empty = tmp_path / "empty"
     empty.mkdir()
