@@ -8,8 +8,8 @@ Measures, in one run on one machine:
 (b) the stall ratio — wall time of ``model.fit`` for N steps fed by the pipeline,
     divided by the time of ``model.fit`` for N batches the pipeline produced, held in
     memory as tensors. Same model, same compiled step; the two are timed in
-    alternating halves (memory, pipeline, pipeline, memory) so load drift cancels. 1.00 means
-    the pipeline never makes the model wait; the target is <= 1.05.
+    alternating halves (memory, pipeline, pipeline, memory) so load drift cancels.
+    1.00 means the pipeline never makes the model wait; the target is <= 1.05.
 
 Real CIFAR cannot be downloaded on an offline machine, so by default the benchmark
 writes a SYNTHETIC CIFAR-10 of the real shape and size (50,000 + 10,000 random 32×32×3
