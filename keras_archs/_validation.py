@@ -14,6 +14,7 @@ __all__ = [
     "check_int_sequence",
     "check_input_shape",
     "check_choice",
+    "check_same_length",
 ]
 
 
@@ -81,3 +82,15 @@ def check_choice(value, name: str, choices):
             f"{name} must be one of {', '.join(repr(c) for c in choices)}; "
             f"got {value!r}")
     return value
+
+
+def check_same_length(values, name: str, reference, reference_name: str,
+                      why: str = "") -> None:
+    """Raise ValueError unless ``values`` and ``reference`` have the same length.
+
+    ``why`` is appended to the message, e.g. ``" (one width per stack)"``.
+    """
+    if len(values) != len(reference):
+        raise ValueError(
+            f"{name} and {reference_name} must have the same length{why}, got "
+            f"{len(values)} and {len(reference)}")

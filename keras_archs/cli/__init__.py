@@ -35,6 +35,30 @@ def shape_arg(text: str):
     return shape
 
 
+def check_dataset(name: str) -> str:
+    """Raise ValueError unless ``name`` is a dataset the loaders know."""
+    from keras_archs.data import DATASETS
+
+    if name not in DATASETS:
+        raise ValueError(
+            f"--dataset must be one of {', '.join(DATASETS)}, got {name!r}")
+    return name
+
+
+def add_training_args(parser) -> None:
+    """Options ``compare`` and ``train`` share: data, optimizer, augmentation, seed."""
+    from keras_archs.training.fit import OPTIMIZERS
+
+    parser.add_argument("--dataset", default="digits",
+                        help="dataset name (default: digits, the offline demo set)")
+    parser.add_argument("--data-dir", default=None, help="where prepared datasets live")
+    parser.add_argument("--optimizer", default="sgd", choices=OPTIMIZERS,
+                        help="sgd is the seed's SGD(0.01, clipnorm=1.0) (default)")
+    parser.add_argument("--learning-rate", type=float, default=None)
+    parser.add_argument("--augment", action="store_true", help="random crops (and flips)")
+    parser.add_argument("--seed", type=int, default=0)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="keras-archs",

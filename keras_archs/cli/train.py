@@ -14,7 +14,7 @@ PRECISIONS = ("auto", "mixed_float16", "mixed_bfloat16")
 
 def register(sub):
     from keras_archs.training.distribute import STRATEGIES
-    from keras_archs.training.fit import OPTIMIZERS
+    from keras_archs.cli import add_training_args
     from keras_archs.training.schedules import LR_SCHEDULES
 
     p = sub.add_parser(
@@ -23,9 +23,7 @@ def register(sub):
                     "run.json, log.csv (one row per epoch) and best.keras into "
                     "--run-dir; a run killed part-way continues with --resume.")
     p.add_argument("name", help="registry name (see `keras-archs list`)")
-    p.add_argument("--dataset", default="digits",
-                   help="dataset name (default: digits, the offline demo set)")
-    p.add_argument("--data-dir", default=None, help="where prepared datasets live")
+    add_training_args(p)
     p.add_argument("--epochs", type=int, default=10)
     p.add_argument("--batch-size", type=int, default=32,
                    help="batch per replica; the global batch is this × replicas "
@@ -39,16 +37,11 @@ def register(sub):
                         "CPU/TPU")
     p.add_argument("--jit-compile", action="store_true",
                    help="XLA compilation (off by default on CPU, where it is slower)")
-    p.add_argument("--optimizer", default="sgd", choices=OPTIMIZERS,
-                   help="sgd is the seed's SGD(0.01, clipnorm=1.0) (default)")
-    p.add_argument("--learning-rate", type=float, default=None)
     p.add_argument("--lr-schedule", default="constant", choices=LR_SCHEDULES,
                    help="constant (default), step (÷10 at 50%% and 75%%), cosine "
                         "(warm-up, then cosine decay)")
     p.add_argument("--warmup-epochs", type=int, default=None,
                    help="linear warm-up epochs of the cosine schedule (default 5%%)")
-    p.add_argument("--augment", action="store_true", help="random crops (and flips)")
-    p.add_argument("--seed", type=int, default=0)
     p.add_argument("--steps-per-epoch", type=int, default=None,
                    help="train on only the first N batches of each epoch (quick trial)")
     p.add_argument("--validation-steps", type=int, default=None,
@@ -66,14 +59,12 @@ def register(sub):
 
 def run(args):
     from keras_archs._validation import check_positive_int
-    from keras_archs.data import DATASETS
+    from keras_archs.cli import check_dataset
     from keras_archs.registry import model_info
 
     # Everything a user can get wrong is checked before TensorFlow starts working.
     model_info(args.name)
-    if args.dataset not in DATASETS:
-        raise ValueError(
-            f"--dataset must be one of {', '.join(DATASETS)}, got {args.dataset!r}")
+    check_dataset(args.dataset)
     check_positive_int(args.epochs, "--epochs")
     check_positive_int(args.batch_size, "--batch-size")
     for flag, value in (("--steps-per-epoch", args.steps_per_epoch),

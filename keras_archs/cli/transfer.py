@@ -69,12 +69,11 @@ def run(args):
     import keras
     import tensorflow as tf
 
-    from keras_archs.data import DATASETS, load_dataset
+    from keras_archs.cli import check_dataset
+    from keras_archs.data import load_dataset
     from keras_archs.transfer import build_transfer_model, fine_tune
 
-    if args.dataset not in DATASETS:
-        raise ValueError(
-            f"--dataset must be one of {', '.join(DATASETS)}, got {args.dataset!r}")
+    check_dataset(args.dataset)
     for flag in ("epochs", "batch_size", "limit_batches", "image_size"):
         value = getattr(args, flag)
         if value is not None and value < 1:

@@ -38,7 +38,8 @@ import string
 import keras
 
 from keras_archs._validation import (
-    check_choice, check_input_shape, check_int_sequence, check_positive_int)
+    check_choice, check_input_shape, check_int_sequence, check_positive_int,
+    check_same_length)
 from keras_archs.layers.residual import residual_add, subsample, zero_pad_shortcut
 from keras_archs.models._builder import (
     check_common_args, classifier_head, finish_model, model_input, resolve_stem)
@@ -528,17 +529,13 @@ def ResNet(block_fn=None, stack_sizes=None, filters=IMAGENET_FILTERS, include_to
     kind = _resolve_block_fn(block_fn)
     stack_sizes = check_int_sequence(stack_sizes, "stack_sizes")
     filters = check_int_sequence(filters, "filters")
-    if len(filters) != len(stack_sizes):
-        raise ValueError(
-            f"filters and stack_sizes must have the same length (one width per "
-            f"stack), got {len(filters)} and {len(stack_sizes)}")
+    check_same_length(filters, "filters", stack_sizes, "stack_sizes",
+                      " (one width per stack)")
     if strides is None:
         strides = (1,) + (2,) * (len(stack_sizes) - 1)
     strides = check_int_sequence(strides, "strides")
-    if len(strides) != len(stack_sizes):
-        raise ValueError(
-            f"strides and stack_sizes must have the same length (one stride per "
-            f"stack), got {len(strides)} and {len(stack_sizes)}")
+    check_same_length(strides, "strides", stack_sizes, "stack_sizes",
+                      " (one stride per stack)")
     stem_filters = filters[0] if stem_filters is None else \
         check_positive_int(stem_filters, "stem_filters")
     check_choice(shortcut, "shortcut", SHORTCUTS)

@@ -20,7 +20,8 @@ from __future__ import annotations
 
 import keras
 
-from keras_archs._validation import check_choice, check_int_sequence, check_positive_int
+from keras_archs._validation import (
+    check_choice, check_int_sequence, check_positive_int, check_same_length)
 from keras_archs.layers import conv_bn_act
 from keras_archs.models._builder import (
     check_common_args, classifier_head, finish_model, model_input)
@@ -86,10 +87,7 @@ def VGG(num_cnn_list, channel_list=CHANNELS, include_top=True, weights=None,
     """
     num_cnn_list = check_int_sequence(num_cnn_list, "num_cnn_list")
     channel_list = check_int_sequence(channel_list, "channel_list")
-    if len(num_cnn_list) != len(channel_list):
-        raise ValueError(
-            f"num_cnn_list and channel_list must have the same length, got "
-            f"{len(num_cnn_list)} and {len(channel_list)}")
+    check_same_length(num_cnn_list, "num_cnn_list", channel_list, "channel_list")
     check_choice(naming, "naming", NAMINGS)
     check_positive_int(dense_units, "dense_units")
     if not 0.0 <= dropout < 1.0:
