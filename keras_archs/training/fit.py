@@ -240,7 +240,8 @@ def train(model_or_name, train_ds, val_ds=None, epochs: int = 10, *, optimizer="
           callbacks=(), strategy=None, train_examples: int | None = None,
           verbose="auto", run_config: dict | None = None, mixed_precision=False,
           jit_compile=None, lr_schedule=None, warmup_epochs: int | None = None,
-          steps_per_epoch: int | None = None, validation_steps: int | None = None):
+          steps_per_epoch: int | None = None, validation_steps: int | None = None,
+          backup: bool = True):
     """Train one model with the standard callbacks; returns the Keras ``History``.
 
     Args:
@@ -278,6 +279,10 @@ def train(model_or_name, train_ds, val_ds=None, epochs: int = 10, *, optimizer="
             :func:`~keras_archs.training.schedules.make_lr_schedule`.
         steps_per_epoch, validation_steps: use only the first N batches of each
             epoch (quick trials).
+        backup: keep a ``BackupAndRestore`` backup so a killed run can resume.
+            It writes the weights and optimizer state twice every epoch (about
+            1 GB for VGG-19 with Adam); ``compare()``, which never resumes,
+            turns it off.
     """
     from keras_archs.training import distribute as dist
     from keras_archs.training.schedules import make_lr_schedule
@@ -367,11 +372,12 @@ def train(model_or_name, train_ds, val_ds=None, epochs: int = 10, *, optimizer="
         keras.callbacks.ModelCheckpoint(str(run_dir / "best.keras"), monitor=monitor,
                                         mode="max", save_best_only=True,
                                         initial_value_threshold=best),
+    ]
+    if backup:
         # double_checkpoint: a process killed while writing the backup leaves the
         # previous one to resume from.
-        keras.callbacks.BackupAndRestore(str(run_dir / "backup"),
-                                         double_checkpoint=True),
-    ]
+        cbs.append(keras.callbacks.BackupAndRestore(str(run_dir / "backup"),
+                                                    double_checkpoint=True))
     if tensorboard:
         cbs.append(keras.callbacks.TensorBoard(str(run_dir / "tensorboard")))
     cbs.extend(callbacks)
@@ -470,6 +476,7 @@ def compare(names, dataset="digits", epochs: int = 5, batch_size: int = 32, *,
         history = train(
             model, train_ds, val_ds, epochs, optimizer=optimizer,
             learning_rate=learning_rate, run_dir=run_dir / name, resume=False,
+            backup=False,  # a comparison is rerun into a new run_dir, never resumed
             overwrite=overwrite, train_examples=info.split_sizes[info.train_split],
             verbose=verbose, run_config={"dataset": info.name, "batch_size": batch_size})
         hist = {k: [float(v) for v in vals] for k, vals in history.history.items()}
