@@ -23,3 +23,20 @@ def tiny_model():
 def make_tiny():
     """``make_tiny()`` builds a fresh tiny model, e.g. under a dtype policy."""
     return build_tiny
+
+
+def _finish_process(proc, timeout=300):
+    """Wait for a subprocess (killing it past ``timeout``); ``(returncode, output)``."""
+    try:
+        out, _ = proc.communicate(timeout=timeout)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    return proc.returncode, out
+
+
+@pytest.fixture
+def finish_process():
+    """``finish_process(proc, timeout=300)`` → ``(returncode, output)``, never leaks."""
+    return _finish_process

@@ -37,16 +37,6 @@ def _start(opts, **env):
                             env=_env(**env))
 
 
-def _finish(proc, timeout=300):
-    try:
-        out, _ = proc.communicate(timeout=timeout)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.communicate()
-    return proc.returncode, out
-
-
 def _result(out):
     lines = [line for line in out.splitlines() if line.startswith("RESULT ")]
     assert lines, out[-3000:]
@@ -162,15 +152,15 @@ def test_batch_not_divisible_by_replicas_says_what_to_pass(tmp_path, tiny_model)
 # --- real multi-replica training ------------------------------------------------------
 
 @pytest.mark.slow
-def test_mirrored_over_two_logical_cpus_matches_single_device(tmp_path):
+def test_mirrored_over_two_logical_cpus_matches_single_device(tmp_path, finish_process):
     common = {"epochs": 3, "batch": 16}
     mirrored = _start({**common, "strategy": "mirrored", "logical_cpus": 2,
                        "run_dir": str(tmp_path / "mirrored"),
                        "weights_out": str(tmp_path / "mirrored.npz")})
     single = _start({**common, "run_dir": str(tmp_path / "single"),
                      "weights_out": str(tmp_path / "single.npz")})
-    code_m, out_m = _finish(mirrored)
-    code_s, out_s = _finish(single)
+    code_m, out_m = finish_process(mirrored)
+    code_s, out_s = finish_process(single)
     assert code_m == 0, out_m[-3000:]
     assert code_s == 0, out_s[-3000:]
     assert "Strategy: MirroredStrategy (2 replicas; /device:CPU:0, /device:CPU:1)" \
@@ -203,7 +193,7 @@ def _free_ports(n):
 
 
 @pytest.mark.slow
-def test_multiworker_two_localhost_processes_train_one_model(tmp_path):
+def test_multiworker_two_localhost_processes_train_one_model(tmp_path, finish_process):
     ports = _free_ports(2)
     cluster = {"worker": [f"127.0.0.1:{p}" for p in ports]}
     opts = {"strategy": "auto", "epochs": 1, "batch": 16,
@@ -212,7 +202,7 @@ def test_multiworker_two_localhost_processes_train_one_model(tmp_path):
         {"cluster": cluster, "task": {"type": "worker", "index": i}}))
         for i in range(2)]
     try:
-        results = [_finish(p, timeout=240) for p in procs]
+        results = [finish_process(p, timeout=240) for p in procs]
     finally:
         for p in procs:
             if p.poll() is None:

@@ -29,16 +29,6 @@ def _run(opts, timeout=240):
                             env=env)
 
 
-def _wait(proc, timeout=240):
-    try:
-        out, _ = proc.communicate(timeout=timeout)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.communicate()
-    return proc.returncode, out
-
-
 def _log_rows(path):
     with open(path, newline="") as f:
         return list(csv.DictReader(f))
@@ -50,19 +40,19 @@ def _result(out):
 
 
 @pytest.mark.slow
-def test_sigkill_in_epoch_3_of_5_resumes_to_exactly_5_epochs(tmp_path):
+def test_sigkill_in_epoch_3_of_5_resumes_to_exactly_5_epochs(tmp_path, finish_process):
     run = tmp_path / "run"
     # An uninterrupted run of the same job, for reference, alongside the killed one.
     reference = _run({"run_dir": str(tmp_path / "reference"), "epochs": 5})
     killed = _run({"run_dir": str(run), "epochs": 5, "kill_at": [2, 1]})
-    code, out = _wait(killed)
+    code, out = finish_process(killed, timeout=240)
     assert code == -signal.SIGKILL, out[-3000:]
     assert "KILLING at epoch 3 batch 1" in out
     assert [r["epoch"] for r in _log_rows(run / "log.csv")] == ["0", "1"]
     assert json.loads((run / "run.json").read_text())["status"] == "running"
     assert restored_epoch(run / "backup") == 2
 
-    code, out = _wait(_run({"run_dir": str(run), "epochs": 5}))
+    code, out = finish_process(_run({"run_dir": str(run), "epochs": 5}), timeout=240)
     assert code == 0, out[-3000:]
     assert "Resuming tiny in" in out and "after epoch 2 of 5" in out
     resumed = _result(out)
@@ -70,7 +60,7 @@ def test_sigkill_in_epoch_3_of_5_resumes_to_exactly_5_epochs(tmp_path):
 
     rows = _log_rows(run / "log.csv")
     assert [int(r["epoch"]) for r in rows] == [0, 1, 2, 3, 4]  # none lost or repeated
-    code, ref_out = _wait(reference)
+    code, ref_out = finish_process(reference, timeout=240)
     assert code == 0, ref_out[-3000:]
     ref_rows = _log_rows(tmp_path / "reference" / "log.csv")
     # Weights and optimizer state were restored exactly: the same losses as a run
