@@ -5,6 +5,10 @@ decode → cache → shuffle (train only, before batching, buffer covering the s
 augment (train only) → batch → prefetch(AUTOTUNE), with parallel maps. Shuffling
 before batching shuffles examples, not whole batches; caching before augmenting keeps
 augmentation random in every epoch.
+
+Every pipeline also carries :func:`pipeline_options`, which turns off tf.data's
+autotuning *model thread*: with it on, every Keras epoch after the first can wait
+seconds before its first step (see that function).
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ import tensorflow as tf
 from keras_archs._validation import check_choice, check_positive_int
 
 __all__ = ["DatasetInfo", "NORMALIZATIONS", "normalize", "random_crop_flip",
-           "build_pipeline"]
+           "build_pipeline", "pipeline_options"]
 
 AUTOTUNE = tf.data.AUTOTUNE
 
@@ -74,6 +78,28 @@ def random_crop_flip(image, pad: int = 4, flip: bool = True, seed=None):
     return image
 
 
+def pipeline_options() -> tf.data.Options:
+    """The ``tf.data.Options`` every keras-archs pipeline carries: autotuning off.
+
+    ``model.fit`` stops each epoch after its known number of steps and drops that
+    epoch's iterator when the next epoch starts. With tf.data autotuning on, dropping
+    the iterator waits for the autotuning thread, which only wakes at the end of its
+    current optimisation period; the period doubles up to a minute as training runs.
+    Measured on this project's 2-core machine (TensorFlow 2.21, Keras 3.15): VGG-16 on
+    the digits demo waited 13–15 s before the first step of every epoch after the
+    first (an idle thread; gdb shows ``RootDataset::Iterator::~Iterator`` joining
+    ``Model::OptimizeLoop``), and 0.00 s with this option. Tiny models did not show it.
+
+    What stays: ``num_parallel_calls=AUTOTUNE`` maps and batches run with tf.data's
+    default parallelism, and ``prefetch(AUTOTUNE)`` keeps its own buffer tuner.
+    ``benchmarks/pipeline.py`` measures both settings. Apply it to a pipeline of your
+    own with ``ds.with_options(pipeline_options())``.
+    """
+    options = tf.data.Options()
+    options.autotune.enabled = False
+    return options
+
+
 def build_pipeline(ds: tf.data.Dataset, *, training: bool, batch_size: int,
                    num_examples: int, preprocess=None, augment=None, seed=None,
                    cache: bool = True, drop_remainder: bool = False) -> tf.data.Dataset:
@@ -101,4 +127,4 @@ def build_pipeline(ds: tf.data.Dataset, *, training: bool, batch_size: int,
             ds = ds.map(augment, num_parallel_calls=AUTOTUNE)
     ds = ds.batch(batch_size, drop_remainder=drop_remainder,
                   num_parallel_calls=AUTOTUNE)
-    return ds.prefetch(AUTOTUNE)
+    return ds.prefetch(AUTOTUNE).with_options(pipeline_options())

@@ -73,6 +73,8 @@ def test_shapes_dtypes_batches_and_labels(mocked, name, label, classes, split):
     assert info.image_shape == (32, 32, 3)
     assert (info.train_split, info.eval_split) == ("train", "test")
     assert info.split_sizes == {"train": MOCK_N, "test": MOCK_N}
+    # tf.data's autotuning thread is off (it stalls the start of every Keras epoch).
+    assert ds.options().autotune.enabled is False
 
 
 @pytest.mark.parametrize("mode,low,high,expected", [
