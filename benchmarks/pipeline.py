@@ -4,12 +4,14 @@ Measures, in one run on one machine:
 
 (a) pipeline throughput alone — images/s of ``load_cifar("cifar10", "train",
     augment=True)``: the first epoch (decode + cache fill), a cached epoch, and the
-    wait for the first batch of an epoch (the shuffle buffer filling);
+    wait for the first batch of an epoch (the shuffle buffer filling); once as
+    keras-archs builds it (tf.data autotuning off) and once with autotuning on;
 (b) the stall ratio — wall time of ``model.fit`` for N steps fed by the pipeline,
     divided by the time of ``model.fit`` for N batches the pipeline produced, held in
-    memory as tensors. Same model, same compiled step; the two are timed in
-    alternating halves (memory, pipeline, pipeline, memory) so load drift cancels.
-    1.00 means the pipeline never makes the model wait; the target is <= 1.05.
+    memory as tensors. Same model, same compiled step; the feeds are timed in
+    mirrored order (A B C C B A) so load drift cancels. 1.00 means the pipeline never
+    makes the model wait; the target is <= 1.05. The pipeline with tf.data
+    autotuning on is timed too: its iterator teardown waits for the autotune thread.
 
 Real CIFAR cannot be downloaded on an offline machine, so by default the benchmark
 writes a SYNTHETIC CIFAR-10 of the real shape and size (50,000 + 10,000 random 32×32×3
@@ -61,6 +63,12 @@ def _epoch_throughput(ds):
     return n, seconds
 
 
+def _autotune_on(tf):
+    options = tf.data.Options()
+    options.autotune.enabled = True
+    return options
+
+
 def main(argv=None) -> int:
     args = _parse(argv)
     import keras
@@ -68,6 +76,7 @@ def main(argv=None) -> int:
     import tensorflow as tf
 
     from keras_archs import create_model
+    from keras_archs.data import pipeline_options
     from keras_archs.data.cifar import load_cifar, make_synthetic_cifar
     from keras_archs.reports import format_table
     from keras_archs.training import make_optimizer
@@ -91,77 +100,84 @@ def main(argv=None) -> int:
           f"{os.cpu_count()} logical CPUs, TensorFlow {tf.__version__}, "
           f"Keras {keras.__version__}")
 
-    # (a) The pipeline alone.
-    ds, info = load_cifar("cifar10", "train", args.batch_size, augment=True, seed=0,
+    # (a) The pipeline alone, as keras-archs builds it (tf.data autotuning off, see
+    # keras_archs.data.pipeline_options) and with tf.data's autotuning on.
+    def load():
+        return load_cifar("cifar10", "train", args.batch_size, augment=True, seed=0,
                           data_dir=data_dir, with_info=True)
-    n1, s1 = _epoch_throughput(ds)  # decode + cache fill
-    n2, s2 = _epoch_throughput(ds)  # from the cache: the steady state of training
-    # What every later epoch waits before its first batch: the shuffle buffer
-    # (the whole split) filling from the cache.
-    start = time.perf_counter()
-    first = next(iter(ds))
-    s3 = time.perf_counter() - start
-    rows = [{"pass": "epoch 1 (decode + cache)", "images": n1, "seconds": s1,
-             "images_per_sec": n1 / s1},
-            {"pass": "epoch 2 (cached)", "images": n2, "seconds": s2,
-             "images_per_sec": n2 / s2},
-            {"pass": "first batch of an epoch", "images": int(first[0].shape[0]),
-             "seconds": s3, "images_per_sec": None}]
+
+    ds, info = load()
+    # A second load, so that it decodes and fills a cache of its own (a dataset
+    # derived with with_options would share the first one's in-memory cache).
+    ds_autotune = load()[0].with_options(_autotune_on(tf))
+    rows = []
+    for label, dataset in (("", ds), (", autotune on", ds_autotune)):
+        n1, s1 = _epoch_throughput(dataset)  # decode + cache fill
+        n2, s2 = _epoch_throughput(dataset)  # from the cache: training's steady state
+        # What every later epoch waits before its first batch: the shuffle buffer
+        # (the whole split) filling from the cache.
+        start = time.perf_counter()
+        first = next(iter(dataset))
+        s3 = time.perf_counter() - start
+        rows += [{"pass": f"epoch 1 (decode + cache){label}", "images": n1,
+                  "seconds": s1, "images_per_sec": n1 / s1},
+                 {"pass": f"epoch 2 (cached){label}", "images": n2, "seconds": s2,
+                  "images_per_sec": n2 / s2},
+                 {"pass": f"first batch of an epoch{label}",
+                  "images": int(first[0].shape[0]), "seconds": s3,
+                  "images_per_sec": None}]
     print("\n(a) pipeline alone: load_cifar('cifar10', 'train', "
           f"batch_size={args.batch_size}, augment=True)")
     print(format_table(rows, ("pass", "images", "seconds", "images_per_sec")))
 
     # (b) Stall ratio: the same N batches, from the pipeline vs from memory.
-    steps = args.steps
-    batches = [(x.numpy(), y.numpy()) for x, y in ds.take(max(steps // 2, 1))]
+    half = max(args.steps // 2, 1)
+    n_half = half * args.batch_size
+    batches = [(x.numpy(), y.numpy()) for x, y in ds.take(half)]
     x_mem = np.concatenate([b[0] for b in batches])
     y_mem = np.concatenate([b[1] for b in batches])
+    # The in-memory batches go through the thinnest tf.data possible (slices of
+    # tensors, batched, autotuning off): fit's own path for NumPy arrays is a tf.data
+    # pipeline with autotuning on, which stalls as described in pipeline_options.
+    memory = tf.data.Dataset.from_tensor_slices((x_mem[:n_half], y_mem[:n_half]))
+    memory = memory.batch(args.batch_size).with_options(pipeline_options())
     keras.utils.set_random_seed(0)
     model = create_model(args.model, input_shape=info.image_shape,
                          num_classes=info.num_classes)
     model.compile(optimizer=make_optimizer("sgd"),
                   loss="sparse_categorical_crossentropy", metrics=["accuracy"])
-    # Trace the train step once (and fill the cache) before any timing.
-    model.fit(ds.take(1), epochs=1, verbose=0, shuffle=False)
-    model.fit(x_mem[:args.batch_size], y_mem[:args.batch_size],
-              batch_size=args.batch_size, epochs=1, verbose=0, shuffle=False)
+    # Trace the train step once before any timing (all three feeds share its
+    # signature, so none of them retraces).
+    model.fit(memory.take(1), epochs=1, verbose=0, shuffle=False)
 
-    # Alternate the two ways (in-memory, pipeline, pipeline, in-memory) so that a
-    # change in machine load during the run hits both halves alike.
-    half = max(steps // 2, 1)
-    n_half = half * args.batch_size
-
-    def fit_memory():
-        model.fit(x_mem[:n_half], y_mem[:n_half], batch_size=args.batch_size,
-                  epochs=1, verbose=0, shuffle=False)
-
-    def fit_pipeline():
-        # A new iterator, as at the start of every epoch: includes the shuffle-buffer
-        # fill from the cache, which a real epoch pays once per epoch.
-        model.fit(ds.take(half), epochs=1, verbose=0, shuffle=False)
-
-    t_memory = t_pipeline = 0.0
-    for fit in (fit_memory, fit_pipeline, fit_pipeline, fit_memory):
+    feeds = {
+        "in-memory tensors": memory,
+        # A new iterator per fit, as at the start of every epoch: includes the
+        # shuffle-buffer fill from the cache, which a real epoch pays once.
+        "load_cifar pipeline": ds.take(half),
+        "load_cifar pipeline, autotune on": ds_autotune.take(half),
+    }
+    # Each feed runs twice, in mirrored order (A B C C B A), so a drift in machine
+    # load during the run hits every feed alike.
+    order = list(feeds) + list(reversed(feeds))
+    seconds = dict.fromkeys(feeds, 0.0)
+    for name in order:
         start = time.perf_counter()
-        fit()
-        elapsed = time.perf_counter() - start
-        if fit is fit_memory:
-            t_memory += elapsed
-        else:
-            t_pipeline += elapsed
+        model.fit(feeds[name], epochs=1, verbose=0, shuffle=False)
+        seconds[name] += time.perf_counter() - start
     steps = 2 * half
-
     images = steps * args.batch_size
-    rows = [{"fed by": "in-memory tensors", "steps": steps, "seconds": t_memory,
-             "images_per_sec": images / t_memory},
-            {"fed by": "load_cifar pipeline", "steps": steps, "seconds": t_pipeline,
-             "images_per_sec": images / t_pipeline}]
+    rows = [{"fed by": name, "steps": steps, "seconds": t,
+             "images_per_sec": images / t} for name, t in seconds.items()]
     print(f"\n(b) model.fit of {args.model} ({model.count_params():,} params), batch "
-          f"{args.batch_size}, {steps} steps each way (alternating halves of {half}); "
-          "in-memory = batches the pipeline produced")
+          f"{args.batch_size}, {steps} steps per feed (fits of {half} steps, in the "
+          "order A B C C B A); in-memory = batches the pipeline produced")
     print(format_table(rows, ("fed by", "steps", "seconds", "images_per_sec")))
-    print(f"\nstall ratio (pipeline / in-memory): {t_pipeline / t_memory:.3f} "
-          "(target <= 1.05)")
+    base = seconds["in-memory tensors"]
+    print(f"\nstall ratio (pipeline / in-memory): "
+          f"{seconds['load_cifar pipeline'] / base:.3f} (target <= 1.05)")
+    print(f"stall ratio with tf.data autotune on: "
+          f"{seconds['load_cifar pipeline, autotune on'] / base:.3f}")
     if args.smoke:
         print("smoke mode: sizes too small for the figures to mean anything")
     if tmp is not None:
