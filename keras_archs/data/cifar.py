@@ -6,7 +6,8 @@ The datasets are Krizhevsky's "Learning Multiple Layers of Features from Tiny Im
 
 The pipeline is the shared one (:func:`keras_archs.data.pipeline.build_pipeline`):
 decode → cache → shuffle examples (train only, the whole split) → pad-4 crop + flip
-(train only, optional) → batch (last partial batch kept) → prefetch. The seed recipe
+(train only, optional) → batch (last partial batch kept) → prefetch, with tf.data's
+autotuning thread off (:func:`~keras_archs.data.pipeline.pipeline_options`). The seed recipe
 this replaces batched before shuffling (shuffling 200 whole batches), repeated before
 shuffling, mapped on one thread and dropped data with ``steps_per_epoch`` arithmetic.
 
