@@ -5,10 +5,11 @@ from keras_archs.data.cifar import (
     DatasetNotPreparedError, load_cifar, load_cifar10, load_cifar100)
 from keras_archs.data.digits import load_digits_demo
 from keras_archs.data.pipeline import (
-    NORMALIZATIONS, DatasetInfo, build_pipeline, normalize, pipeline_options)
+    NORMALIZATIONS, DatasetInfo, build_pipeline, normalize, pipeline_options,
+    with_pipeline_options)
 
 __all__ = ["DATASETS", "DatasetInfo", "NORMALIZATIONS", "build_pipeline", "load_dataset",
-           "load_digits_demo", "normalize", "pipeline_options",
+           "load_digits_demo", "normalize", "pipeline_options", "with_pipeline_options",
            "DatasetNotPreparedError", "load_cifar", "load_cifar10", "load_cifar100"]
 
 # name -> loader(split, batch_size, *, augment, normalization, seed, data_dir, with_info)

@@ -20,7 +20,7 @@ import tensorflow as tf
 from keras_archs._validation import check_choice, check_positive_int
 
 __all__ = ["DatasetInfo", "NORMALIZATIONS", "normalize", "random_crop_flip",
-           "build_pipeline", "pipeline_options"]
+           "build_pipeline", "pipeline_options", "with_pipeline_options"]
 
 AUTOTUNE = tf.data.AUTOTUNE
 
@@ -98,6 +98,20 @@ def pipeline_options() -> tf.data.Options:
     options = tf.data.Options()
     options.autotune.enabled = False
     return options
+
+
+def with_pipeline_options(ds):
+    """``ds`` with :func:`pipeline_options`, unless it set tf.data autotuning itself.
+
+    :func:`~keras_archs.training.train` applies this to the datasets it is given, so a
+    pipeline of your own does not stall between epochs either; one that turned
+    autotuning on or off explicitly is left as it is. ``None`` passes through.
+    """
+    if ds is None or not isinstance(ds, tf.data.Dataset):
+        return ds
+    if ds.options().autotune.enabled is not None:
+        return ds
+    return ds.with_options(pipeline_options())
 
 
 def build_pipeline(ds: tf.data.Dataset, *, training: bool, batch_size: int,

@@ -29,6 +29,7 @@ from pathlib import Path
 import keras
 
 from keras_archs._validation import check_positive_int
+from keras_archs.data.pipeline import with_pipeline_options
 from keras_archs.training.callbacks import EpochTimer
 
 __all__ = ["train", "compare", "make_optimizer", "prepare_run_dir", "unique_run_dir",
@@ -324,6 +325,9 @@ def train(model_or_name, train_ds, val_ds=None, epochs: int = 10, *, optimizer="
     dist.check_global_batch(val_ds, strategy, "val_ds")
     train_ds = dist.distribute_dataset_options(train_ds, strategy)
     val_ds = dist.distribute_dataset_options(val_ds, strategy)
+    # tf.data's autotune thread stalls the start of every epoch (pipeline_options).
+    train_ds = with_pipeline_options(train_ds)
+    val_ds = with_pipeline_options(val_ds)
 
     replicas = 1 if strategy is None else strategy.num_replicas_in_sync
     config = {"epochs": epochs, "optimizer": str(optimizer),

@@ -22,6 +22,32 @@ def _rows(path):
         return list(csv.DictReader(f))
 
 
+def test_train_feeds_fit_without_the_autotune_thread(tmp_path, tiny_model, monkeypatch):
+    # A user's own pipeline gets pipeline_options (its autotune thread stalled every
+    # epoch's start), unless it set tf.data autotuning itself.
+    import numpy as np
+    import tensorflow as tf
+
+    x = np.zeros((8, 8, 8, 3), "float32")  # tiny_model takes 8×8×3
+    y = np.zeros((8,), "int64")
+    plain = tf.data.Dataset.from_tensor_slices((x, y)).batch(4)
+    chosen = tf.data.Options()
+    chosen.autotune.enabled = True
+    explicit = plain.with_options(chosen)
+    assert plain.options().autotune.enabled is None
+    seen = []
+    fit = keras.Model.fit
+
+    def spy(model, data, *args, validation_data=None, **kwargs):
+        seen.append((data.options().autotune.enabled,
+                     validation_data.options().autotune.enabled))
+        return fit(model, data, *args, validation_data=validation_data, **kwargs)
+
+    monkeypatch.setattr(keras.Model, "fit", spy)
+    train(tiny_model, plain, explicit, epochs=1, run_dir=tmp_path / "run", verbose=0)
+    assert seen == [(False, True)]
+
+
 def test_train_writes_run_files(tmp_path, digits, tiny_models):
     history = train("tiny4", *digits, epochs=2, optimizer="adam", input_shape=(32, 32, 3),
                     num_classes=10, run_dir=tmp_path / "run", verbose=0, train_examples=1438)
