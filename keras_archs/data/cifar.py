@@ -5,11 +5,12 @@ The datasets are Krizhevsky's "Learning Multiple Layers of Features from Tiny Im
 (CIFAR-10) or 100 fine / 20 coarse classes (CIFAR-100).
 
 The pipeline is the shared one (:func:`keras_archs.data.pipeline.build_pipeline`):
-decode → cache → shuffle examples (train only, the whole split) → pad-4 crop + flip
-(train only, optional) → batch (last partial batch kept) → prefetch, with tf.data's
-autotuning thread off (:func:`~keras_archs.data.pipeline.pipeline_options`). The seed recipe
-this replaces batched before shuffling (shuffling 200 whole batches), repeated before
-shuffling, mapped on one thread and dropped data with ``steps_per_epoch`` arithmetic.
+decode → cache (uint8) → shuffle examples (train only, the whole split) → pad-4 crop +
+flip (train only, optional) → batch (last partial batch kept) → normalise → prefetch,
+with tf.data's autotuning thread off
+(:func:`~keras_archs.data.pipeline.pipeline_options`). The seed recipe this replaces
+batched before shuffling (shuffling 200 whole batches), repeated before shuffling,
+mapped on one thread and dropped data with ``steps_per_epoch`` arithmetic.
 
 Offline machines: when the dataset is not prepared in ``data_dir`` and its download
 host cannot be reached, :func:`load_cifar` raises :class:`DatasetNotPreparedError` in
@@ -186,12 +187,21 @@ def load_cifar(name: str = "cifar10", split: str = "train", batch_size: int = 32
 
     builder = _builder(name, data_dir, download)
     label_key = _LABEL_KEY[label]
-    ds = builder.as_dataset(split=split, shuffle_files=False)
+    import tensorflow_datasets as tfds
+
+    # tfds would cache small datasets itself (auto-cache); the pipeline's own cache
+    # below is the one that counts, so one copy of the split is held, not two.
+    ds = builder.as_dataset(split=split, shuffle_files=False,
+                            read_config=tfds.ReadConfig(try_autocache=False))
     num_examples = _split_size(builder, split, ds)
 
     def preprocess(example):
-        return (normalize(tf.cast(example["image"], tf.float32), normalization),
-                tf.cast(example[label_key], tf.int64))
+        # uint8 pixels into the cache: 150 MB for CIFAR's 50,000 training images,
+        # where float32 would take 600 MB (and as much again in the shuffle buffer).
+        return example["image"], tf.cast(example[label_key], tf.int64)
+
+    def normalize_batch(images, labels):
+        return normalize(images, normalization), labels
 
     training = split == "train"
     augment_fn = None
@@ -201,7 +211,7 @@ def load_cifar(name: str = "cifar10", split: str = "train", batch_size: int = 32
 
     ds = build_pipeline(ds, training=training, batch_size=batch_size,
                         num_examples=num_examples, preprocess=preprocess,
-                        augment=augment_fn, seed=seed)
+                        augment=augment_fn, seed=seed, batch_map=normalize_batch)
     if not with_info:
         return ds
     feature = builder.info.features[label_key]

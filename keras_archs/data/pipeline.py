@@ -2,9 +2,11 @@
 
 Order matters and is the same for every dataset:
 decode → cache → shuffle (train only, before batching, buffer covering the split) →
-augment (train only) → batch → prefetch(AUTOTUNE), with parallel maps. Shuffling
-before batching shuffles examples, not whole batches; caching before augmenting keeps
-augmentation random in every epoch.
+augment (train only) → batch → normalise (whole batches) → prefetch(AUTOTUNE), with
+parallel maps. Shuffling before batching shuffles examples, not whole batches; caching
+before augmenting keeps augmentation random in every epoch; caching the stored pixels
+(uint8) and normalising whole batches at the end keeps the cache and the shuffle
+buffer 4× smaller than float32 copies would be.
 
 Every pipeline also carries :func:`pipeline_options`, which turns off tf.data's
 autotuning *model thread*: with it on, every Keras epoch after the first can wait
@@ -51,7 +53,8 @@ class DatasetInfo:
 
 
 def normalize(image, mode: str = "unit"):
-    """Map float32 pixels in [0, 255] to what a model with preprocessing ``mode`` expects."""
+    """Map pixels in [0, 255] (uint8 or float, one image or a batch) to what a model
+    with preprocessing ``mode`` expects, as float32."""
     check_choice(mode, "normalization", NORMALIZATIONS)
     image = tf.cast(image, tf.float32)
     if mode == "unit":
@@ -116,7 +119,8 @@ def with_pipeline_options(ds):
 
 def build_pipeline(ds: tf.data.Dataset, *, training: bool, batch_size: int,
                    num_examples: int, preprocess=None, augment=None, seed=None,
-                   cache: bool = True, drop_remainder: bool = False) -> tf.data.Dataset:
+                   cache: bool = True, drop_remainder: bool = False,
+                   batch_map=None) -> tf.data.Dataset:
     """Apply the canonical order to a dataset of single ``(image, label)`` examples.
 
     Args:
@@ -125,9 +129,13 @@ def build_pipeline(ds: tf.data.Dataset, *, training: bool, batch_size: int,
         batch_size: examples per batch; the last partial batch is kept unless
             ``drop_remainder``.
         num_examples: size of the split; the shuffle buffer covers all of it.
-        preprocess: per-example decode/resize/normalise function, cached after.
+        preprocess: per-example decode/resize function, cached after. Keep its
+            output as small as it can be (uint8 pixels): the cache and the shuffle
+            buffer each hold the whole split.
         augment: per-example random augmentation, applied after the cache.
         seed: shuffle (and augmentation) seed for a reproducible order.
+        batch_map: a function of ``(images, labels)`` batches applied after
+            batching, e.g. the normalisation, vectorised over the batch.
     """
     check_positive_int(batch_size, "batch_size")
     if preprocess is not None:
@@ -141,4 +149,6 @@ def build_pipeline(ds: tf.data.Dataset, *, training: bool, batch_size: int,
             ds = ds.map(augment, num_parallel_calls=AUTOTUNE)
     ds = ds.batch(batch_size, drop_remainder=drop_remainder,
                   num_parallel_calls=AUTOTUNE)
+    if batch_map is not None:
+        ds = ds.map(batch_map, num_parallel_calls=AUTOTUNE)
     return ds.prefetch(AUTOTUNE).with_options(pipeline_options())

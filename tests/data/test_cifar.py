@@ -77,6 +77,25 @@ def test_shapes_dtypes_batches_and_labels(mocked, name, label, classes, split):
     assert ds.options().autotune.enabled is False
 
 
+def _cache_dtypes(ds):
+    graph = tf.compat.v1.GraphDef.FromString(ds._as_serialized_graph().numpy())
+    nodes = list(graph.node) + [n for f in graph.library.function for n in f.node_def]
+    return [[tf.dtypes.as_dtype(t) for t in node.attr["output_types"].list.type]
+            for node in nodes if node.op.startswith("CacheDataset")]
+
+
+@pytest.mark.parametrize("split", ["train", "test"])
+def test_cache_holds_uint8_pixels_and_batches_come_out_float32(mocked, split):
+    # The cache (and the shuffle buffer after it) hold the stored uint8 pixels, a
+    # quarter of float32, once; normalisation runs on whole batches after batching.
+    ds = load_cifar("cifar10", split, batch_size=16, augment=True, normalization="tf")
+    # The only cache is ours (tfds' auto-cache would hold a second copy).
+    assert _cache_dtypes(ds) == [[tf.uint8, tf.int64]]
+    x, _ = next(iter(ds))
+    assert x.dtype == tf.float32
+    assert -1.0 <= float(tf.reduce_min(x)) and float(tf.reduce_max(x)) <= 1.0
+
+
 @pytest.mark.parametrize("mode,low,high,expected", [
     ("unit", 0.0, 1.0, lambda raw: raw / 255.0),
     ("tf", -1.0, 1.0, lambda raw: raw / 127.5 - 1.0),
