@@ -34,22 +34,9 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
-
-
-def free_ports(n: int) -> list[int]:
-    """``n`` distinct free TCP ports on 127.0.0.1 (closed again, for the workers)."""
-    socks = [socket.socket() for _ in range(n)]
-    try:
-        for s in socks:
-            s.bind(("127.0.0.1", 0))
-        return [s.getsockname()[1] for s in socks]
-    finally:
-        for s in socks:
-            s.close()
 
 
 def worker_env(cluster: dict, index: int) -> dict:
@@ -74,6 +61,8 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     if args.workers < 2:
         parser.error("--workers must be at least 2")
+
+    from keras_archs.training.distribute import free_ports
 
     cluster = {"worker": [f"127.0.0.1:{port}" for port in free_ports(args.workers)]}
     command = [sys.executable, "-m", "keras_archs.cli", "train", args.model,

@@ -24,12 +24,13 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import socket
 from pathlib import Path
 
 __all__ = ["STRATEGIES", "MIXED_PRECISION_POLICIES", "get_strategy", "parse_tf_config",
            "strategy_name", "is_chief", "worker_run_dir", "global_batch_size",
            "check_global_batch", "resolve_mixed_precision", "dtype_policy_scope",
-           "resolve_jit_compile", "distribute_dataset_options"]
+           "resolve_jit_compile", "distribute_dataset_options", "free_ports"]
 
 STRATEGIES = ("auto", "default", "mirrored", "multiworker", "tpu")
 # Accepted values of ``mixed_precision``; True and "auto" pick by device.
@@ -394,3 +395,19 @@ def _keras_multiworker_fit(model, strategy):
     finally:
         tf_trainer.reduce_per_replica = original
         model._distribute_strategy = saved_strategy
+
+
+def free_ports(n: int) -> list[int]:
+    """``n`` distinct free TCP ports on 127.0.0.1, for a local multi-worker cluster.
+
+    The ports are closed again before returning, so another process could take one
+    first; that is rare, and a worker that cannot bind fails at start-up.
+    """
+    socks = [socket.socket() for _ in range(n)]
+    try:
+        for s in socks:
+            s.bind(("127.0.0.1", 0))
+        return [s.getsockname()[1] for s in socks]
+    finally:
+        for s in socks:
+            s.close()

@@ -5,7 +5,6 @@ stays on the plain CPU)."""
 
 import json
 import os
-import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -181,20 +180,9 @@ def test_mirrored_over_two_logical_cpus_matches_single_device(tmp_path, finish_p
     assert meta["strategy"] == "MirroredStrategy" and meta["replicas"] == 2
 
 
-def _free_ports(n):
-    socks = [socket.socket() for _ in range(n)]
-    try:
-        for s in socks:
-            s.bind(("127.0.0.1", 0))
-        return [s.getsockname()[1] for s in socks]
-    finally:
-        for s in socks:
-            s.close()
-
-
 @pytest.mark.slow
 def test_multiworker_two_localhost_processes_train_one_model(tmp_path, finish_process):
-    ports = _free_ports(2)
+    ports = dist.free_ports(2)
     cluster = {"worker": [f"127.0.0.1:{p}" for p in ports]}
     opts = {"strategy": "auto", "epochs": 1, "batch": 16,
             "run_dir": str(tmp_path / "run")}
