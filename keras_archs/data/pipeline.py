@@ -86,12 +86,13 @@ def pipeline_options() -> tf.data.Options:
 
     ``model.fit`` stops each epoch after its known number of steps and drops that
     epoch's iterator when the next epoch starts. With tf.data autotuning on, dropping
-    the iterator waits for the autotuning thread, which only wakes at the end of its
-    current optimisation period; the period doubles up to a minute as training runs.
-    Measured on this project's 2-core machine (TensorFlow 2.21, Keras 3.15): VGG-16 on
-    the digits demo waited 13–15 s before the first step of every epoch after the
-    first (an idle thread; gdb shows ``RootDataset::Iterator::~Iterator`` joining
-    ``Model::OptimizeLoop``), and 0.00 s with this option. Tiny models did not show it.
+    the iterator can wait for the autotuning thread to sleep out its current
+    optimisation period, which doubles up to a minute as training runs. Measured on
+    this project's 2-core machine (TensorFlow 2.21, Keras 3.15): VGG-16 on the digits
+    demo waited 8–15 s before the first step of every epoch after the first (an idle
+    process; gdb shows ``RootDataset::Iterator::~Iterator`` joining
+    ``Model::OptimizeLoop``), and 0.00 s with this option; in the CIFAR benchmark the
+    wait came in two of four runs. Tiny models did not show it.
 
     What stays: ``num_parallel_calls=AUTOTUNE`` maps and batches run with tf.data's
     default parallelism, and ``prefetch(AUTOTUNE)`` keeps its own buffer tuner.
