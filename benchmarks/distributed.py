@@ -28,6 +28,7 @@ import tempfile
 
 _WORKER = r"""
 import json, sys
+import keras_archs  # first: turns on oneDNN, which only works before TensorFlow loads
 import tensorflow as tf
 name, setting, batch, steps, size, run_dir = sys.argv[1:7]
 batch, steps, size = int(batch), int(steps), int(size)

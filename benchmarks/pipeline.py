@@ -71,6 +71,9 @@ def _autotune_on(tf):
 
 def main(argv=None) -> int:
     args = _parse(argv)
+    # keras_archs first: it turns on TensorFlow's oneDNN kernels, which only takes
+    # effect if TensorFlow is not loaded yet (2.5x faster training on this CPU).
+    import keras_archs  # noqa: F401  isort: skip
     import keras
     import numpy as np
     import tensorflow as tf
@@ -98,7 +101,8 @@ def main(argv=None) -> int:
     print(f"data: {source}")
     print(f"machine: {platform.processor() or platform.machine()}, "
           f"{os.cpu_count()} logical CPUs, TensorFlow {tf.__version__}, "
-          f"Keras {keras.__version__}")
+          f"Keras {keras.__version__}, "
+          f"TF_ENABLE_ONEDNN_OPTS={os.environ.get('TF_ENABLE_ONEDNN_OPTS')}")
 
     # (a) The pipeline alone, as keras-archs builds it (tf.data autotuning off, see
     # keras_archs.data.pipeline_options) and with tf.data's autotuning on.
