@@ -20,11 +20,10 @@ Prints images/s and each setting's ratio to float32, measured in this one run.
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import subprocess
-import sys
 import tempfile
+
+from _worker import add_common_args, images_per_sec
 
 _WORKER = r"""
 import json, sys
@@ -57,23 +56,14 @@ SETTINGS = ("float32", "mixed_bfloat16", "mirrored")
 
 
 def measure(name, setting, batch, steps, size, workdir):
-    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
-    run_dir = os.path.join(workdir, f"{name}-{setting}")
-    out = subprocess.run([sys.executable, "-c", _WORKER, name, setting, str(batch),
-                          str(steps), str(size), run_dir],
-                         capture_output=True, text=True, env=env)
-    if out.returncode:
-        raise RuntimeError(f"{name} {setting} failed:\n{out.stderr[-2000:]}")
-    return json.loads(out.stdout.strip().splitlines()[-1])["images_per_sec"]
+    return images_per_sec(_WORKER, [name, setting, batch, steps, size,
+                                    os.path.join(workdir, f"{name}-{setting}")],
+                          label=f"{name} {setting}")
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--models", nargs="+", default=["vgg11"])
-    parser.add_argument("--batch-size", type=int, default=32, help="per replica")
-    parser.add_argument("--steps", type=int, default=10)
-    parser.add_argument("--image-size", type=int, default=32)
-    parser.add_argument("--smoke", action="store_true", help="tiny run for the tests")
+    add_common_args(parser, models=["vgg11"], batch_help="per replica")
     args = parser.parse_args(argv)
     if args.smoke:
         args.batch_size, args.steps = 2, 2

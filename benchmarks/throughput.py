@@ -14,10 +14,9 @@ Prints a table of images/s and the on/off ratio measured in this one run.
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import subprocess
-import sys
+
+from _worker import add_common_args, images_per_sec
 
 _WORKER = r"""
 import json, sys, time
@@ -37,20 +36,14 @@ print(json.dumps({"images_per_sec": batch * steps / (time.perf_counter() - start
 
 
 def measure(name, onednn, batch, steps, size):
-    env = dict(os.environ, TF_ENABLE_ONEDNN_OPTS="1" if onednn else "0",
-               TF_CPP_MIN_LOG_LEVEL="3")
-    out = subprocess.run([sys.executable, "-c", _WORKER, name, str(batch), str(steps),
-                          str(size)], capture_output=True, text=True, env=env, check=True)
-    return json.loads(out.stdout.strip().splitlines()[-1])["images_per_sec"]
+    return images_per_sec(_WORKER, [name, batch, steps, size],
+                          env={"TF_ENABLE_ONEDNN_OPTS": "1" if onednn else "0"},
+                          label=f"{name} oneDNN {'on' if onednn else 'off'}")
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--models", nargs="+", default=["vgg16", "vgg19"])
-    parser.add_argument("--batch-size", type=int, default=32)
-    parser.add_argument("--steps", type=int, default=10)
-    parser.add_argument("--image-size", type=int, default=32)
-    parser.add_argument("--smoke", action="store_true", help="tiny run for the tests")
+    add_common_args(parser, models=["vgg16", "vgg19"])
     args = parser.parse_args(argv)
     if args.smoke:
         args.batch_size, args.steps = 4, 2

@@ -20,3 +20,16 @@ def test_throughput_benchmark_prints_its_ratio_table():
     assert result.returncode == 0, result.stderr[-2000:]
     row = next(line for line in result.stdout.splitlines() if line.startswith("vgg11"))
     assert re.fullmatch(r"vgg11\s+[\d.]+/s\s+[\d.]+/s\s+[\d.]+x", row.strip())
+
+
+@pytest.mark.slow
+def test_distributed_benchmark_prints_its_ratio_table():
+    env = dict(os.environ, PYTHONPATH=str(REPO))
+    result = subprocess.run(
+        [sys.executable, "benchmarks/distributed.py", "--models", "vgg11", "--smoke"],
+        capture_output=True, text=True, cwd=REPO, env=env, timeout=600)
+    assert result.returncode == 0, result.stderr[-2000:]
+    row = next(line for line in result.stdout.splitlines() if line.startswith("vgg11"))
+    # float32, mixed (and its ratio), mirrored x2 (and its ratio)
+    assert re.fullmatch(r"vgg11\s+[\d.]+/s\s+[\d.]+/s\s+[\d.]+x\s+[\d.]+/s\s+[\d.]+x",
+                        row.strip())
