@@ -49,6 +49,61 @@ def run_cli(tmp_path):
     return run
 
 
+def _notebook(name):
+    import nbformat
+
+    return nbformat.read(REPO / "notebooks" / name, as_version=4)
+
+
+@pytest.fixture
+def committed_notebook():
+    """``committed_notebook(name)`` checks that notebooks/NAME is committed valid, with
+    no outputs and exactly one ``parameters``-tagged code cell; returns that cell."""
+    import nbformat
+
+    def check(name):
+        nb = _notebook(name)
+        nbformat.validate(nb)
+        code = [c for c in nb.cells if c.cell_type == "code"]
+        assert all(not c.outputs and c.execution_count is None for c in code)
+        tagged = [c for c in code if "parameters" in c.metadata.get("tags", [])]
+        assert len(tagged) == 1
+        return tagged[0]
+
+    return check
+
+
+@pytest.fixture
+def run_notebook(tmp_path, monkeypatch):
+    """``run_notebook(name, **parameters)`` executes notebooks/NAME with papermill,
+    with ``tmp_path`` as its working directory; returns the executed notebook and the
+    text its code cells printed.
+
+    The kernel runs this interpreter and this checkout's code: the "python3"
+    kernelspec starts ``python`` from PATH, so this interpreter's directory goes first
+    on PATH and this checkout on PYTHONPATH.
+    """
+    import nbformat
+    import papermill  # the dev extra installs it; a missing one must fail, not skip
+
+    monkeypatch.setenv("PATH", f"{Path(sys.executable).parent}{os.pathsep}"
+                               f"{os.environ.get('PATH', '')}")
+    monkeypatch.setenv("PYTHONPATH", str(REPO))
+    monkeypatch.setenv("TF_CPP_MIN_LOG_LEVEL", "2")
+
+    def run(name, **parameters):
+        out = tmp_path / f"executed-{name}"
+        papermill.execute_notebook(
+            str(REPO / "notebooks" / name), str(out), kernel_name="python3",
+            cwd=str(tmp_path), progress_bar=False, parameters=parameters)
+        nb = nbformat.read(out, as_version=4)
+        text = "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code"
+                       for o in c.outputs if o.output_type == "stream")
+        return nb, text
+
+    return run
+
+
 def _tiny_cnn(filters):
     def build(input_shape=(32, 32, 3), classes=10, weights=None, **kwargs):
         inputs = keras.Input(input_shape)

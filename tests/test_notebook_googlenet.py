@@ -5,44 +5,27 @@ so a notebook that runs but computes nonsense still fails.
 """
 
 import json
-import os
 import sys
 from pathlib import Path
 
-import nbformat
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-NOTEBOOK = REPO / "notebooks" / "googlenet_inception_blocks.ipynb"
+NOTEBOOK = "googlenet_inception_blocks.ipynb"
 
 
-def test_notebook_is_committed_clean_with_a_parameters_cell():
-    nb = nbformat.read(NOTEBOOK, as_version=4)
-    code = [c for c in nb.cells if c.cell_type == "code"]
-    assert all(not c.outputs and c.execution_count is None for c in code)
-    tagged = [c for c in code if "parameters" in c.metadata.get("tags", [])]
-    assert len(tagged) == 1
+def test_notebook_is_committed_clean_with_a_parameters_cell(committed_notebook):
+    committed_notebook(NOTEBOOK)
 
 
 @pytest.mark.slow
 def test_notebook_runs_and_reports_blocks_aux_training_and_inference_model(
-        tmp_path, monkeypatch):
-    import papermill  # the dev extra installs it; a missing one must fail, not skip
-
-    # The "python3" kernelspec runs `python` from PATH: put this interpreter first, and
-    # this checkout on PYTHONPATH, so the kernel runs the code under test.
-    monkeypatch.setenv("PATH", f"{Path(sys.executable).parent}{os.pathsep}"
-                               f"{os.environ.get('PATH', '')}")
-    monkeypatch.setenv("PYTHONPATH", str(REPO))
+        tmp_path, run_notebook):
     results_path = tmp_path / "results.json"
     # run_eagerly: tracing the three-output training graph takes ~100 s here, while
     # two eager steps take ~10 s.
-    papermill.execute_notebook(
-        str(NOTEBOOK), str(tmp_path / "out.ipynb"), kernel_name="python3",
-        cwd=str(tmp_path), progress_bar=False,
-        parameters=dict(epochs=1, image_size=16, batch_size=8, steps_per_epoch=2,
-                        validation_steps=1, run_eagerly=True,
-                        results_path=str(results_path)))
+    run_notebook(NOTEBOOK, epochs=1, image_size=16, batch_size=8, steps_per_epoch=2,
+                 validation_steps=1, run_eagerly=True, results_path=str(results_path))
     results = json.loads(results_path.read_text())
 
     assert Path(results["python_prefix"]).resolve() == Path(sys.prefix).resolve()

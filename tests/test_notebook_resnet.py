@@ -5,44 +5,27 @@ data, so the smoke run uses the offline ``digits`` set — same code path, 10 cl
 """
 
 import json
-import os
-import sys
 from pathlib import Path
 
 import nbformat
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-NOTEBOOK = REPO / "notebooks" / "resnet50_cifar100.ipynb"
+NOTEBOOK = "resnet50_cifar100.ipynb"
 
 
-def test_notebook_is_committed_clean_with_one_parameters_cell():
-    nb = nbformat.read(NOTEBOOK, as_version=4)
-    nbformat.validate(nb)
-    code = [c for c in nb.cells if c.cell_type == "code"]
-    assert all(not c.outputs and c.execution_count is None for c in code)
-    tagged = [c for c in code if "parameters" in c.metadata.get("tags", [])]
-    assert len(tagged) == 1
-    assert 'dataset = "cifar100"' in tagged[0].source
-    assert "Lambda(" not in "".join(c.source for c in code)
+def test_notebook_is_committed_clean_with_one_parameters_cell(committed_notebook):
+    tagged = committed_notebook(NOTEBOOK)
+    assert 'dataset = "cifar100"' in tagged.source
+    nb = nbformat.read(REPO / "notebooks" / NOTEBOOK, as_version=4)
+    assert "Lambda(" not in "".join(c.source for c in nb.cells if c.cell_type == "code")
 
 
 @pytest.mark.slow
-def test_notebook_smoke_run(tmp_path, monkeypatch):
-    papermill = pytest.importorskip("papermill")
-    # The "python3" kernelspec of the venv's ipykernel launches `python` from PATH:
-    # put this interpreter first, and this checkout first on its import path.
-    monkeypatch.setenv("PATH", f"{Path(sys.executable).parent}{os.pathsep}"
-                               f"{os.environ.get('PATH', '')}")
-    monkeypatch.setenv("PYTHONPATH", str(REPO))
-    monkeypatch.setenv("TF_CPP_MIN_LOG_LEVEL", "2")
+def test_notebook_smoke_run(tmp_path, run_notebook):
     run_dir = tmp_path / "run"
-    out = tmp_path / "out.ipynb"
-    papermill.execute_notebook(
-        str(NOTEBOOK), str(out), kernel_name="python3", cwd=str(tmp_path),
-        progress_bar=False, parameters=dict(
-            dataset="digits", epochs=1, batch_size=8, train_steps=2, val_steps=2,
-            run_dir=str(run_dir)))
+    _, text = run_notebook(NOTEBOOK, dataset="digits", epochs=1, batch_size=8,
+                           train_steps=2, val_steps=2, run_dir=str(run_dir))
 
     results = json.loads((run_dir / "results.json").read_text())
     # The kernel ran this worktree's code, not another install.
@@ -61,8 +44,5 @@ def test_notebook_smoke_run(tmp_path, monkeypatch):
         assert (run_dir / name).is_file(), name
     assert len((run_dir / "log.csv").read_text().strip().splitlines()) == 2
 
-    executed = nbformat.read(out, as_version=4)
-    text = "".join(o.get("text", "") for c in executed.cells if c.cell_type == "code"
-                   for o in c.outputs)
     assert "resnet50_seed_cifar: 23,573,962 parameters" in text
     assert "measured in this run" in text

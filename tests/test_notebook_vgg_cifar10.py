@@ -4,52 +4,30 @@ The smoke run uses the notebook's own parameters: a few SYNTHETIC images in tfds
 format, 1 epoch of 2 batches. It still builds and trains the real VGG-16 and VGG-19.
 """
 
-import os
 import sys
 from pathlib import Path
 
-import nbformat
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-NOTEBOOK = REPO / "notebooks" / "vgg16_vs_vgg19_cifar10.ipynb"
+NOTEBOOK = "vgg16_vs_vgg19_cifar10.ipynb"
 
 
-def test_notebook_is_committed_without_outputs_and_has_one_parameters_cell():
-    nb = nbformat.read(NOTEBOOK, as_version=4)
-    code = [c for c in nb.cells if c.cell_type == "code"]
-    assert all(c.outputs == [] and c.execution_count is None for c in code)
-    tagged = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
-    assert len(tagged) == 1
+def test_notebook_is_committed_without_outputs_and_has_one_parameters_cell(
+        committed_notebook):
+    tagged = committed_notebook(NOTEBOOK)
     for name in ("data_dir", "synthetic_examples", "epochs", "batch_size",
                  "steps_per_epoch", "output_dir"):
-        assert f"\n{name} = " in "\n" + tagged[0].source
-
-
-def _stream_text(nb):
-    return "".join(out.get("text", "") for cell in nb.cells if cell.cell_type == "code"
-                   for out in cell.outputs if out.output_type == "stream")
+        assert f"\n{name} = " in "\n" + tagged.source
 
 
 @pytest.mark.slow
-def test_notebook_runs_in_smoke_mode(tmp_path, monkeypatch):
-    import papermill
-
-    # The kernel must be this interpreter importing this checkout's code.
-    monkeypatch.setenv("PATH", f"{Path(sys.executable).parent}{os.pathsep}"
-                               f"{os.environ.get('PATH', '')}")
-    monkeypatch.setenv("PYTHONPATH", str(REPO))
+def test_notebook_runs_in_smoke_mode(tmp_path, monkeypatch, run_notebook):
     monkeypatch.setenv("TMPDIR", str(tmp_path))
     out_dir = tmp_path / "results"
-    executed = tmp_path / "executed.ipynb"
-    papermill.execute_notebook(
-        str(NOTEBOOK), str(executed), kernel_name="python3", cwd=str(tmp_path),
-        progress_bar=False,
-        parameters=dict(synthetic_examples=48, epochs=1, batch_size=8,
-                        steps_per_epoch=2, validation_steps=1,
-                        output_dir=str(out_dir)))
-    nb = nbformat.read(executed, as_version=4)
-    text = _stream_text(nb)
+    nb, text = run_notebook(NOTEBOOK, synthetic_examples=48, epochs=1, batch_size=8,
+                            steps_per_epoch=2, validation_steps=1,
+                            output_dir=str(out_dir))
     assert f"python: {sys.executable}" in text
     assert f"keras_archs: {REPO / 'keras_archs'}" in text
     assert "SYNTHETIC random-pixel data" in text

@@ -55,23 +55,18 @@ def test_example_transfer_hub_smoke(tiny_hub, tmp_path):
     assert len(saved["history"]["val_accuracy"]) == 2
 
 
-@pytest.mark.slow
-def test_notebook_smoke(inception_hub, tmp_path, monkeypatch):
-    import papermill
+def test_notebook_is_committed_clean_with_a_parameters_cell(committed_notebook):
+    committed_notebook("transfer_inceptionv3.ipynb")
 
-    # The kernel must run this checkout with this venv's interpreter.
-    monkeypatch.setenv("PYTHONPATH", str(REPO))
-    monkeypatch.setenv("PATH", f"{Path(sys.executable).parent}:{os.environ['PATH']}")
+
+@pytest.mark.slow
+def test_notebook_smoke(inception_hub, tmp_path, monkeypatch, run_notebook):
     monkeypatch.setenv("MPLBACKEND", "Agg")
     run_dir = tmp_path / "run"
-    papermill.execute_notebook(
-        str(REPO / "notebooks/transfer_inceptionv3.ipynb"),
-        str(tmp_path / "out.ipynb"),
-        parameters=dict(HUB_HANDLE=inception_hub.hub_path,
-                        APPLICATIONS_WEIGHTS=inception_hub.weights_path,
-                        IMAGE_SIZE=75, EPOCHS=1, FINE_TUNE_EPOCHS=1, BATCH_SIZE=8,
-                        LIMIT_BATCHES=2, RUN_DIR=str(run_dir)),
-        kernel_name="python3", cwd=str(tmp_path), progress_bar=False)
+    run_notebook("transfer_inceptionv3.ipynb", HUB_HANDLE=inception_hub.hub_path,
+                 APPLICATIONS_WEIGHTS=inception_hub.weights_path, IMAGE_SIZE=75,
+                 EPOCHS=1, FINE_TUNE_EPOCHS=1, BATCH_SIZE=8, LIMIT_BATCHES=2,
+                 RUN_DIR=str(run_dir))
     summary = json.loads((run_dir / "summary.json").read_text())
     assert Path(summary["keras_archs"]).resolve().is_relative_to(REPO)
     assert summary["image_size"] == 75
