@@ -11,25 +11,25 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 
 
-@pytest.mark.slow
-def test_throughput_benchmark_prints_its_ratio_table():
+def _vgg11_row(script):
+    """Run ``benchmarks/<script> --models vgg11 --smoke``; return its vgg11 table row."""
     env = dict(os.environ, PYTHONPATH=str(REPO))
     result = subprocess.run(
-        [sys.executable, "benchmarks/throughput.py", "--models", "vgg11", "--smoke"],
+        [sys.executable, f"benchmarks/{script}", "--models", "vgg11", "--smoke"],
         capture_output=True, text=True, cwd=REPO, env=env, timeout=600)
     assert result.returncode == 0, result.stderr[-2000:]
     row = next(line for line in result.stdout.splitlines() if line.startswith("vgg11"))
-    assert re.fullmatch(r"vgg11\s+[\d.]+/s\s+[\d.]+/s\s+[\d.]+x", row.strip())
+    return row.strip()
+
+
+@pytest.mark.slow
+def test_throughput_benchmark_prints_its_ratio_table():
+    assert re.fullmatch(r"vgg11\s+[\d.]+/s\s+[\d.]+/s\s+[\d.]+x",
+                        _vgg11_row("throughput.py"))
 
 
 @pytest.mark.slow
 def test_distributed_benchmark_prints_its_ratio_table():
-    env = dict(os.environ, PYTHONPATH=str(REPO))
-    result = subprocess.run(
-        [sys.executable, "benchmarks/distributed.py", "--models", "vgg11", "--smoke"],
-        capture_output=True, text=True, cwd=REPO, env=env, timeout=600)
-    assert result.returncode == 0, result.stderr[-2000:]
-    row = next(line for line in result.stdout.splitlines() if line.startswith("vgg11"))
     # float32, mixed (and its ratio), mirrored x2 (and its ratio)
     assert re.fullmatch(r"vgg11\s+[\d.]+/s\s+[\d.]+/s\s+[\d.]+x\s+[\d.]+/s\s+[\d.]+x",
-                        row.strip())
+                        _vgg11_row("distributed.py"))
