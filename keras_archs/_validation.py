@@ -15,6 +15,10 @@ __all__ = [
     "check_input_shape",
     "check_choice",
     "check_same_length",
+    "check_bool",
+    "check_rate",
+    "check_number",
+    "check_tensor_4d",
 ]
 
 
@@ -94,3 +98,52 @@ def check_same_length(values, name: str, reference, reference_name: str,
         raise ValueError(
             f"{name} and {reference_name} must have the same length{why}, got "
             f"{len(values)} and {len(reference)}")
+
+
+def check_bool(value, name: str, *, allow_none: bool = False):
+    """Return ``value`` if it is ``True`` or ``False`` (or ``None`` when allowed)."""
+    if value is None and allow_none:
+        return None
+    if not isinstance(value, bool):
+        allowed = "True, False or None" if allow_none else "True or False"
+        raise TypeError(f"{name} must be {allowed}, got {value!r}")
+    return value
+
+
+def check_number(value, name: str, *, minimum=None, maximum=None,
+                 include_minimum: bool = True, include_maximum: bool = True) -> float:
+    """Return ``value`` as float if it is a real number inside the given bounds.
+
+    ``check_number(eps, "bn_epsilon", minimum=0, include_minimum=False)`` → ``eps > 0``.
+    """
+    lo = "[" if include_minimum else "("
+    hi = "]" if include_maximum else ")"
+    bounds = (f"{lo}{'-inf' if minimum is None else minimum}, "
+              f"{'inf' if maximum is None else maximum}{hi}")
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a number in {bounds}, got {value!r}")
+    value = float(value)
+    if value != value:  # NaN
+        raise ValueError(f"{name} must be a number in {bounds}, got nan")
+    if minimum is not None and (value < minimum or (value == minimum
+                                                    and not include_minimum)):
+        raise ValueError(f"{name} must be a number in {bounds}, got {value}")
+    if maximum is not None and (value > maximum or (value == maximum
+                                                    and not include_maximum)):
+        raise ValueError(f"{name} must be a number in {bounds}, got {value}")
+    return value
+
+
+def check_rate(value, name: str) -> float:
+    """A dropout rate, drop probability or BatchNorm momentum: a number in [0, 1)."""
+    return check_number(value, name, minimum=0.0, maximum=1.0, include_maximum=False)
+
+
+def check_tensor_4d(x, name: str = "x"):
+    """Raise TypeError unless ``x`` is a 4-D Keras tensor (batch, height, width, C)."""
+    import keras
+
+    if not keras.backend.is_keras_tensor(x) or len(x.shape) != 4:
+        raise TypeError(f"{name} must be a 4-D Keras tensor (batch, height, width, "
+                        f"channels) such as keras.Input((32, 32, 3)), got {x!r}")
+    return x

@@ -8,6 +8,7 @@ The CLI, the README table, the parameter-parity tests and the benchmarks all ite
 from __future__ import annotations
 
 import difflib
+import importlib
 import fnmatch
 from dataclasses import dataclass, field
 from typing import Callable
@@ -41,6 +42,10 @@ class ModelInfo:
             ``"none"``), or ``"unit"`` for [0, 1] scaling when there are no
             pretrained weights.
         keras_applications: name of the keras.applications counterpart, if any.
+        torchvision: name of the torchvision constructor this model reproduces
+            (same weights in, same logits out), if any, e.g. ``"resnet18"``.
+        timm: name of the timm model this model reproduces, if any, e.g.
+            ``"seresnet50"``.
         builder: the constructor ``create_model`` calls.
     """
 
@@ -56,7 +61,16 @@ class ModelInfo:
     default_input_shape: tuple[int, int, int] = (224, 224, 3)
     preprocessing: str = "unit"
     keras_applications: str | None = None
+    torchvision: str | None = None
+    timm: str | None = None
     description: str = ""
+
+    @property
+    def torch_twins(self) -> tuple[str, ...]:
+        """The PyTorch peers this model reproduces, as ``"torchvision.NAME"`` /
+        ``"timm.NAME"``."""
+        return tuple(f"{lib}.{peer}" for lib, peer in
+                     (("torchvision", self.torchvision), ("timm", self.timm)) if peer)
 
 
 _REGISTRY: dict[str, ModelInfo] = {}
@@ -75,6 +89,8 @@ def register_model(
     default_input_shape: tuple[int, int, int] = (224, 224, 3),
     preprocessing: str = "unit",
     keras_applications: str | None = None,
+    torchvision: str | None = None,
+    timm: str | None = None,
 ):
     """Decorator that adds a model constructor to the registry.
 
@@ -114,6 +130,8 @@ def register_model(
             default_input_shape=tuple(default_input_shape),
             preprocessing=preprocessing,
             keras_applications=keras_applications,
+            torchvision=torchvision,
+            timm=timm,
             description=doc[0] if doc else "",
         )
         return fn
@@ -122,8 +140,9 @@ def register_model(
 
 
 def _ensure_loaded() -> None:
-    # Importing the models package runs every family's @register_model.
-    from keras_archs import models  # noqa: F401
+    # Importing the models package imports every family module, which runs its
+    # @register_model decorators.
+    importlib.import_module("keras_archs.models")
 
 
 def _unknown(name: str) -> ValueError:
