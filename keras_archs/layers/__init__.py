@@ -1,9 +1,10 @@
-"""Pieces shared by several families (conv-BN-activation, residual shortcuts, LRN)."""
+"""Pieces shared by several families (conv-BN-activation, residual shortcuts, LRN, SE)."""
 
+from keras_archs.layers.attention import se_block
 from keras_archs.layers.conv import conv_bn_act
 from keras_archs.layers.normalization import LocalResponseNormalization
 from keras_archs.layers.residual import (
     ChannelZeroPadding, residual_add, subsample, zero_pad_shortcut)
 
 __all__ = ["ChannelZeroPadding", "LocalResponseNormalization", "conv_bn_act",
-           "residual_add", "subsample", "zero_pad_shortcut"]
+           "residual_add", "se_block", "subsample", "zero_pad_shortcut"]

@@ -1,0 +1,63 @@
+"""Squeeze-and-excitation: channel attention that plugs into any family.
+
+Hu, Shen, Albanie, Sun & Wu, "Squeeze-and-Excitation Networks", CVPR 2018,
+arXiv:1709.01507. A block's output ``x`` is rescaled channel by channel by a gate
+computed from ``x`` itself: global average pool ("squeeze") → 1×1 conv to ``C / r``
+channels → ReLU → 1×1 conv back to ``C`` → sigmoid ("excitation") → ``x * gate``.
+It adds ``2·C·C/r + C/r + C`` parameters (two 1×1 convolutions with biases) and
+almost no computation.
+
+Families take it through ``attention="se"`` (ResNet, ResNeXt, MobileNet, ...) or call
+:func:`se_block` directly (EfficientNet's MBConv, with Swish and a reduction computed
+from the block's input width).
+"""
+
+from __future__ import annotations
+
+import keras
+
+from keras_archs._validation import check_positive_int, check_tensor_4d
+
+__all__ = ["se_block"]
+
+
+def se_block(x, ratio=16, name=None, *, filters=None, activation="relu",
+             gate="sigmoid", kernel_initializer="glorot_uniform"):
+    """Squeeze-and-excitation on a 4-D tensor ``x``; returns ``x`` rescaled per channel.
+
+    Args:
+        x: 4-D Keras tensor with ``C`` channels.
+        ratio: reduction ratio ``r``; the bottleneck has ``C // r`` channels.
+        name: prefix of the layer names: ``{name}_squeeze`` (pooling),
+            ``{name}_reshape``, ``{name}_reduce`` and ``{name}_expand`` (the two 1×1
+            convolutions) and ``{name}_excite`` (the product), keras.applications'
+            EfficientNet names with ``name="block1a_se"``.
+        filters: bottleneck width, instead of ``C // ratio`` (EfficientNet derives
+            it from the block's input width, not its expanded width).
+        activation: activation of the bottleneck (ReLU; Swish in EfficientNet).
+        gate: activation of the gate (sigmoid).
+        kernel_initializer: initialiser of both convolutions.
+    """
+    check_tensor_4d(x, "x")
+    if not isinstance(name, str) or not name:
+        raise TypeError(f"name must be a non-empty string such as 'block1_se', got "
+                        f"{name!r}")
+    channels = x.shape[-1]
+    if filters is None:
+        ratio = check_positive_int(ratio, "ratio")
+        if ratio > channels:
+            raise ValueError(
+                f"ratio must be at most the channel count {channels} (the bottleneck "
+                f"would have no channel), got {ratio}")
+        filters = channels // ratio
+    else:
+        filters = check_positive_int(filters, "filters")
+    se = keras.layers.GlobalAveragePooling2D(name=f"{name}_squeeze")(x)
+    se = keras.layers.Reshape((1, 1, channels), name=f"{name}_reshape")(se)
+    se = keras.layers.Conv2D(filters, 1, padding="same", activation=activation,
+                             kernel_initializer=kernel_initializer,
+                             name=f"{name}_reduce")(se)
+    se = keras.layers.Conv2D(channels, 1, padding="same", activation=gate,
+                             kernel_initializer=kernel_initializer,
+                             name=f"{name}_expand")(se)
+    return keras.layers.Multiply(name=f"{name}_excite")([x, se])
