@@ -53,11 +53,20 @@ def check_common_args(*, include_top, weights, input_tensor, input_shape, poolin
     return check_input_shape(input_shape, min_size=min_size)
 
 
-def resolve_stem(stem: str, input_shape) -> str:
-    """``"auto"`` → ``"cifar"`` for inputs of at most 64×64 pixels, else ``"imagenet"``."""
+def resolve_stem(stem: str, input_shape, weights=None) -> str:
+    """``"auto"`` → ``"cifar"`` for inputs of at most 64×64 pixels, else ``"imagenet"``.
+
+    When ``weights`` are given, ``"auto"`` is ``"imagenet"`` at any size: pretrained
+    weights (keras.applications', PyTorch's) were made for the ImageNet layout, and
+    keras.applications builds that layout for every input size, so
+    ``ResNet50(include_top=False, weights=..., input_shape=(64, 64, 3))`` behaves as
+    there. Pass ``stem="cifar"`` to load weights saved from a CIFAR-stem model.
+    """
     check_choice(stem, "stem", STEMS)
     if stem != "auto":
         return stem
+    if weights is not None:
+        return "imagenet"
     h, w = input_shape[0], input_shape[1]
     if h is not None and w is not None and max(h, w) <= CIFAR_MAX_SIZE:
         return "cifar"
