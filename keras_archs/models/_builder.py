@@ -116,8 +116,12 @@ def classifier_head(x, *, include_top, pooling, classes, classifier_activation,
 
 
 def finish_model(inputs, outputs, *, name, weights, keras_applications=None,
-                 applications_kwargs=None):
-    """Wrap ``inputs → outputs`` in a ``keras.Model`` and load ``weights``."""
+                 applications_kwargs=None, torch_keys=None):
+    """Wrap ``inputs → outputs`` in a ``keras.Model`` and load ``weights``.
+
+    ``torch_keys(model) -> {layer name: PyTorch module prefix}`` is the map a PyTorch
+    checkpoint loader uses (placeholder until the loader lands on main).
+    """
     model = keras.Model(inputs, outputs, name=name)
     load_weights(model, weights, keras_applications=keras_applications,
                  applications_kwargs=applications_kwargs)
