@@ -187,7 +187,8 @@ def depthwise_separable_block(x, filters, alpha=1.0, depth_multiplier=1, strides
 
 def inverted_residual_block(x, filters, expansion=6, strides=1, alpha=1.0, name=None,
                             *, block_id=None, kernel_size=3, padding="keras",
-                            activation="relu6", bn_momentum=0.999, bn_epsilon=1e-3):
+                            activation="relu6", bn_momentum=0.999, bn_epsilon=1e-3,
+                            skip=True):
     """MobileNetV2 block: 1×1 expand → depthwise k×k → 1×1 linear projection.
 
     The 1×1 expansion (``round(in_channels · expansion)`` channels, BN, ReLU6) is
@@ -212,6 +213,7 @@ def inverted_residual_block(x, filters, expansion=6, strides=1, alpha=1.0, name=
         padding: strided depthwise padding, ``"keras"`` (TensorFlow's "same", as
             keras.applications' ``correct_pad``) or ``"torch"`` (``k // 2`` each side).
         activation: ``"relu6"`` (MobileNetV2) or ``"relu"`` (MNASNet).
+        skip: ``False`` never adds the input (MNASNet's first, separable block).
 
     Returns:
         Output tensor with the scaled ``filters`` channels.
@@ -222,6 +224,8 @@ def inverted_residual_block(x, filters, expansion=6, strides=1, alpha=1.0, name=
     alpha = check_number(alpha, "alpha", minimum=0, include_minimum=False)
     kernel_size = check_positive_int(kernel_size, "kernel_size")
     check_choice(activation, "activation", ACTIVATIONS)
+    if not isinstance(skip, bool):
+        raise TypeError(f"skip must be True or False, got {skip!r}")
     if block_id is not None:
         block_id = check_positive_int(block_id, "block_id", minimum=0)
         prefix = "expanded_conv" if block_id == 0 else f"block_{block_id}"
@@ -251,7 +255,7 @@ def inverted_residual_block(x, filters, expansion=6, strides=1, alpha=1.0, name=
     x = keras.layers.Conv2D(out_channels, 1, padding="same", use_bias=False,
                             name=named("project"))(x)
     x = _bn(x, bn_momentum, bn_epsilon, named("project_BN"))
-    if strides == 1 and in_channels == out_channels:
+    if skip and strides == 1 and in_channels == out_channels:
         x = keras.layers.Add(name=named("add"))([inputs, x])
     return x
 

@@ -184,18 +184,30 @@ def SqueezeNet(version="1_0", dropout=0.5, include_top=True, weights=None,
     elif pooling == "max":
         x = keras.layers.GlobalMaxPooling2D(name="max_pool")(x)
 
-    def torch_keys(model):
-        # features.0 is conv1, features.1 its ReLU; layout entry i is features.{i + 2}.
-        keys = {"conv1": "features.0", "predictions": "classifier.1"}
-        for i, label in enumerate(_names(version)):
-            if label.startswith("fire"):
+    return finish_model(inputs, x, name=name, weights=weights, torch_keys=_torch_keys)
+
+
+def _torch_keys(model):
+    """Our layer names → torchvision ``squeezenet1_*`` module prefixes.
+
+    torchvision's ``features``: 0 the first convolution, 1 its ReLU, then one entry
+    per max-pool or fire module in network order (``features.{i}.squeeze``,
+    ``.expand1x1``, ``.expand3x3``); ``classifier.1`` the final 1×1 convolution.
+    """
+    keys = {"conv1": "features.0", "predictions": "classifier.1"}
+    index = 1
+    for layer in model.layers:
+        if isinstance(layer, keras.layers.MaxPooling2D) or (
+                isinstance(layer, keras.layers.Concatenate)
+                and layer.name.endswith("_concat")):
+            index += 1
+            if isinstance(layer, keras.layers.Concatenate):
+                fire = layer.name[:-len("_concat")]
                 for ours, theirs in (("squeeze1x1", "squeeze"),
                                      ("expand1x1", "expand1x1"),
                                      ("expand3x3", "expand3x3")):
-                    keys[f"{label}_{ours}"] = f"features.{i + 2}.{theirs}"
-        return keys
-
-    return finish_model(inputs, x, name=name, weights=weights, torch_keys=torch_keys)
+                    keys[f"{fire}_{ours}"] = f"features.{index}.{theirs}"
+    return keys
 
 
 def SqueezeNet1_0(**kwargs):
