@@ -398,10 +398,15 @@ def MobileNetV2(alpha=1.0, include_top=True, weights=None, input_tensor=None,
     for stage, (t, filters, count, first_stride) in enumerate(MOBILENET_V2_STAGES):
         if stem == "cifar" and stage == 1:
             first_stride = 1  # kuangliu's CIFAR MobileNetV2: "stride 2 -> 1"
+        # keras.applications rounds int(filters · α) to a multiple of 8, torchvision
+        # filters · α itself: they can differ by 8 near a rounding boundary.
+        width, width_alpha = (filters, alpha) if preset == "keras" else \
+            (make_divisible(filters * alpha, 8), 1.0)
         for i in range(count):
             x = inverted_residual_block(
-                x, filters, t, first_stride if i == 0 else 1, alpha, block_id=block_id,
-                padding=padding, bn_momentum=bn[0], bn_epsilon=bn[1])
+                x, width, t, first_stride if i == 0 else 1, width_alpha,
+                block_id=block_id, padding=padding, bn_momentum=bn[0],
+                bn_epsilon=bn[1])
             block_id += 1
     last = make_divisible(1280 * alpha, 8) if alpha > 1.0 else 1280
     x = keras.layers.Conv2D(last, 1, use_bias=False, name="Conv_1")(x)
