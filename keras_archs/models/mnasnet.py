@@ -26,14 +26,13 @@ with BatchNorm momentum 0.9 (PyTorch's default) for training from scratch.
 
 from __future__ import annotations
 
-import re
-
 import keras
 
 from keras_archs._validation import check_input_shape, check_number, check_rate
 from keras_archs.models._builder import (
     check_common_args, classifier_head, finish_model, model_input, resolve_stem)
-from keras_archs.models.mobilenet import inverted_residual_block, make_divisible
+from keras_archs.models.mobilenet import (
+    BLOCK_LAYER, inverted_residual_block, make_divisible)
 from keras_archs.registry import register_model
 
 __all__ = ["MNASNet", "MNASNet0_5", "MNASNet0_75", "MNASNet1_0", "MNASNet1_3",
@@ -70,7 +69,9 @@ def MNASNet(alpha=1.0, dropout=0.2, include_top=True, weights=None, input_tensor
         input_shape=input_shape, pooling=pooling, classes=classes,
         classifier_activation=classifier_activation)
     stem = resolve_stem(stem, input_shape, weights)
-    input_shape = check_input_shape(input_shape, min_size=32 if stem == "imagenet" else 8)
+    # Total stride: 32, or 8 with the CIFAR stem.
+    input_shape = check_input_shape(input_shape,
+                                    min_size=32 if stem == "imagenet" else 8)
     bn_momentum, bn_epsilon = _BN_CIFAR if stem == "cifar" else _BN_IMAGENET
     if name is None:
         name = "mnasnet" + repr(float(alpha)).replace(".", "_") \
@@ -136,8 +137,7 @@ def _torch_keys(model):
                    "project": 6, "project_BN": 7}
     sep_index = {"depthwise": 3, "depthwise_BN": 4, "project": 6, "project_BN": 7}
     for layer in model.layers:
-        m = re.fullmatch(r"(expanded_conv|block_(\d+))_(expand|depthwise|project)(_BN)?",
-                         layer.name)
+        m = BLOCK_LAYER.fullmatch(layer.name)
         if m:
             part = m[3] + (m[4] or "")
             block_id = int(m[2] or 0)

@@ -1,4 +1,4 @@
-"""MobileNet v1 and v2: convolutional networks built from depthwise separable convolutions.
+"""MobileNet v1 and v2: convolutional networks of depthwise separable convolutions.
 
 Howard et al., "MobileNets: Efficient Convolutional Neural Networks for Mobile Vision
 Applications", 2017, arXiv:1704.04861 (v1); Sandler et al., "MobileNetV2: Inverted
@@ -53,6 +53,9 @@ _PAPER_V1 = "Howard et al. 2017, arXiv:1704.04861"
 _PAPER_V2 = "Sandler et al. 2018, arXiv:1801.04381"
 PADDINGS = ("keras", "torch")
 ACTIVATIONS = ("relu6", "relu")
+# A weighted layer of an inverted_residual_block named by block_id.
+BLOCK_LAYER = re.compile(
+    r"(expanded_conv|block_(\d+))_(expand|depthwise|project)(_BN)?")
 
 # (output channels, stride of the first block, blocks) per stage; paper Table 1 (v1)
 # and Table 2 (v2, plus the expansion factor t first).
@@ -267,7 +270,9 @@ def _common(kind, presets, *, preset, stem, include_top, weights, input_tensor,
     """Validation shared by v1 and v2; returns ``(input_shape, stem, bn)``."""
     check_choice(preset, "preset", presets)
     alpha = check_number(alpha, "alpha", minimum=0, include_minimum=False)
-    app = ("MobileNet" if kind == "v1" else "MobileNetV2") if preset == "keras" else None
+    app = None
+    if preset == "keras":
+        app = "MobileNet" if kind == "v1" else "MobileNetV2"
     input_shape = check_common_args(
         include_top=include_top, weights=weights, input_tensor=input_tensor,
         input_shape=input_shape, pooling=pooling, classes=classes,
@@ -348,8 +353,9 @@ def MobileNet(alpha=1.0, depth_multiplier=1, dropout=1e-3, include_top=True,
         x = keras.layers.Activation(classifier_activation or "linear", dtype="float32",
                                     name="predictions")(x)
     else:
-        x = classifier_head(x, include_top=include_top, pooling=pooling,
-                            classes=classes, classifier_activation=classifier_activation)
+        x = classifier_head(
+            x, include_top=include_top, pooling=pooling, classes=classes,
+            classifier_activation=classifier_activation)
     return finish_model(
         inputs, x, name=name, weights=weights, keras_applications=app,
         applications_kwargs=dict(alpha=alpha, depth_multiplier=depth_multiplier,
@@ -458,8 +464,7 @@ def _torchvision_v2_keys(model):
             "predictions": "classifier.1"}
     count = 0
     for layer in model.layers:
-        m = re.fullmatch(r"(expanded_conv|block_(\d+))_(expand|depthwise|project)(_BN)?",
-                         layer.name)
+        m = BLOCK_LAYER.fullmatch(layer.name)
         if not m:
             continue
         block_id = int(m[2] or 0)
@@ -508,5 +513,5 @@ def mobilenetv2(**kwargs):
                 reference_counts_bn_statistics=False, torchvision="mobilenet_v2",
                 preprocessing="torch")
 def mobilenet_v2(**kwargs):
-    """MobileNetV2 (α = 1), torchvision's mobilenet_v2: symmetric padding, dropout 0.2."""
+    """MobileNetV2 (α = 1), torchvision's mobilenet_v2: symmetric padding, dropout."""
     return MobileNetV2(preset="torchvision", **kwargs)

@@ -21,7 +21,8 @@ _WEIGHTED = (keras.layers.Conv2D, keras.layers.BatchNormalization, keras.layers.
 
 def _weighted(model):
     # DepthwiseConv2D is a subclass of Conv2D in Keras 3.
-    return [(l.name, type(l).__name__) for l in model.layers if isinstance(l, _WEIGHTED)]
+    return [(l.name, type(l).__name__) for l in model.layers
+            if isinstance(l, _WEIGHTED)]
 
 
 def _randomize(model, seed=0):

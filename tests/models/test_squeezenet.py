@@ -67,8 +67,10 @@ def test_fire_module():
 
 
 @pytest.mark.parametrize("version, fires, pools", [
-    ("1_0", {"fire2": 3, "fire4": 5, "fire5": 7, "fire9": 12}, ("pool1", "pool4", "pool8")),
-    ("1_1", {"fire2": 3, "fire4": 6, "fire6": 9, "fire9": 12}, ("pool1", "pool3", "pool5")),
+    ("1_0", {"fire2": 3, "fire4": 5, "fire5": 7, "fire9": 12},
+     ("pool1", "pool4", "pool8")),
+    ("1_1", {"fire2": 3, "fire4": 6, "fire6": 9, "fire9": 12},
+     ("pool1", "pool3", "pool5")),
 ])
 def test_torch_keys_follow_torchvision_features(version, fires, pools):
     model = S.SqueezeNet(version, input_shape=(224, 224, 3))
