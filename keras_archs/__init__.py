@@ -77,11 +77,13 @@ _TRANSFER_API = ("HubFeatureExtractor", "build_transfer_model", "fine_tune", "un
 
 
 def _family_exports() -> dict[str, str]:
-    """Public name -> family module, from every family module's ``__all__``."""
+    """Public name -> module, from the ``__all__`` of ``layers`` (shared blocks such
+    as ``se_block``) and of every family module."""
     models = importlib.import_module("keras_archs.models")
     exports = {}
-    for family in models.FAMILY_MODULES:
-        module = importlib.import_module(f"keras_archs.models.{family}")
+    for module_name in ("keras_archs.layers", *(f"keras_archs.models.{family}"
+                                                 for family in models.FAMILY_MODULES)):
+        module = importlib.import_module(module_name)
         for public in getattr(module, "__all__", ()):
             exports.setdefault(public, module.__name__)
     return exports
