@@ -166,7 +166,7 @@ def MNASNet1_3(**kwargs):
     return MNASNet(1.3, **kwargs)
 
 
-def _register(alpha, constructor, params):
+def _register(alpha, constructor, params, top1):
     tag = repr(alpha).replace(".", "_")
 
     def build(**kwargs):
@@ -178,11 +178,12 @@ def _register(alpha, constructor, params):
         name=f"mnasnet{tag}", family="mnasnet", paper=_PAPER, reference_params=params,
         reference_source=f"torchvision mnasnet{tag} (BN running stats not counted)",
         reference_counts_bn_statistics=False, torchvision=f"mnasnet{tag}",
-        preprocessing="torch")(build)
+        preprocessing="torch", top1=top1,
+        top1_source=f"torchvision MNASNet{tag}_Weights.IMAGENET1K_V1")(build)
 
 
-# torchvision's published counts (MNASNet*_Weights.meta["num_params"]).
-_register(0.5, MNASNet0_5, 2_218_512)
-_register(0.75, MNASNet0_75, 3_170_208)
-_register(1.0, MNASNet1_0, 4_383_312)
-_register(1.3, MNASNet1_3, 6_282_256)
+# torchvision's published counts and ImageNet top-1 (MNASNet*_Weights meta).
+_register(0.5, MNASNet0_5, 2_218_512, 67.734)
+_register(0.75, MNASNet0_75, 3_170_208, 71.180)
+_register(1.0, MNASNet1_0, 4_383_312, 73.456)
+_register(1.3, MNASNet1_3, 6_282_256, 76.506)

@@ -485,7 +485,8 @@ def _torchvision_v2_keys(model):
 # ------------------------------------------------------------------------ registry
 
 @register_model(family="mobilenet", paper=_PAPER_V1, reference_params=4_253_864,
-                keras_applications="MobileNet", preprocessing="tf")
+                keras_applications="MobileNet", preprocessing="tf", top1=70.4,
+                top1_source="keras.applications table (keras.io/api/applications)")
 def mobilenet(**kwargs):
     """MobileNet v1 (α = 1), keras.applications' layout, names and 1×1-conv top."""
     return MobileNet(**kwargs)
@@ -501,7 +502,8 @@ def mobilenetv1_100(**kwargs):
 
 
 @register_model(family="mobilenet", paper=_PAPER_V2, reference_params=3_538_984,
-                keras_applications="MobileNetV2", preprocessing="tf")
+                keras_applications="MobileNetV2", preprocessing="tf", top1=71.3,
+                top1_source="keras.applications table (keras.io/api/applications)")
 def mobilenetv2(**kwargs):
     """MobileNetV2 (α = 1), keras.applications' layout and names."""
     return MobileNetV2(**kwargs)
@@ -511,7 +513,8 @@ def mobilenetv2(**kwargs):
                 reference_source="torchvision mobilenet_v2 (BN running stats not "
                                  "counted)",
                 reference_counts_bn_statistics=False, torchvision="mobilenet_v2",
-                preprocessing="torch")
+                preprocessing="torch", top1=71.878,
+                top1_source="torchvision MobileNet_V2_Weights.IMAGENET1K_V1")
 def mobilenet_v2(**kwargs):
     """MobileNetV2 (α = 1), torchvision's mobilenet_v2: symmetric padding, dropout."""
     return MobileNetV2(preset="torchvision", **kwargs)

@@ -223,7 +223,8 @@ def SqueezeNet1_1(**kwargs):
 @register_model(family="squeezenet", paper=_PAPER, reference_params=1_248_424,
                 reference_source="torchvision squeezenet1_0",
                 reference_counts_bn_statistics=False, torchvision="squeezenet1_0",
-                preprocessing="torch")
+                preprocessing="torch", top1=58.092,
+                top1_source="torchvision SqueezeNet1_0_Weights.IMAGENET1K_V1")
 def squeezenet1_0(**kwargs):
     """SqueezeNet 1.0: fire modules, no dense layers; torchvision's squeezenet1_0."""
     return SqueezeNet1_0(**kwargs)
@@ -232,7 +233,8 @@ def squeezenet1_0(**kwargs):
 @register_model(family="squeezenet", paper=_PAPER, reference_params=1_235_496,
                 reference_source="torchvision squeezenet1_1",
                 reference_counts_bn_statistics=False, torchvision="squeezenet1_1",
-                preprocessing="torch")
+                preprocessing="torch", top1=58.178,
+                top1_source="torchvision SqueezeNet1_1_Weights.IMAGENET1K_V1")
 def squeezenet1_1(**kwargs):
     """SqueezeNet 1.1: 3×3 stem, earlier pooling (2.4× fewer FLOPs); torchvision's."""
     return SqueezeNet1_1(**kwargs)
