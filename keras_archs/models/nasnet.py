@@ -97,8 +97,11 @@ def separable_conv_block(x, filters, kernel_size=3, strides=1, *, block_id,
     The first separable convolution carries the stride (padded as TF's 'same');
     names ``separable_conv_{1,2}_{block_id}`` and ``separable_conv_{1,2}_bn_...``.
     """
-    return _separable(x, filters, kernel_size, strides, str(block_id),
-                      (bn_momentum, bn_epsilon))
+    filters, block_id, bn = _check_cell_args(x, None, filters, block_id, bn_momentum,
+                                             bn_epsilon)
+    kernel_size = check_positive_int(kernel_size, "kernel_size")
+    check_choice(strides, "strides", (1, 2))
+    return _separable(x, filters, kernel_size, strides, block_id, bn)
 
 
 def _separable(x, filters, kernel_size, strides, block_id, bn):
