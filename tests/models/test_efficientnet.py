@@ -7,6 +7,7 @@ import pytest
 import keras
 
 from keras_archs import create_model, model_info
+from keras_archs.analysis import count_macs
 from keras_archs.models import efficientnet as E
 
 # keras.applications 3.x EfficientNetB0…B7(weights=None), 1000 classes; B0 and B7
@@ -50,6 +51,10 @@ def test_names_classes_and_counts_match_keras_applications(variant):
     assert model.count_params() == KERAS_APPLICATIONS[variant]
     assert model_info(f"efficientnet{variant}").reference_params == \
         KERAS_APPLICATIONS[variant]
+    # Tan & Le, Table 2: FLOPs (multiply-adds) of B0…B6 at their resolutions.
+    paper_gmacs = {"b0": 0.39, "b1": 0.70, "b2": 1.0, "b3": 1.8, "b4": 4.2,
+                   "b5": 9.9, "b6": 19}[variant]
+    assert abs(count_macs(model) / 1e9 / paper_gmacs - 1) < 0.05
 
 
 @pytest.mark.slow
@@ -113,6 +118,40 @@ def test_keras_applications_b0_weights_load_with_identical_logits(tmp_path):
     with pytest.raises(ValueError, match="does not fit this architecture"):
         E.EfficientNetB0(input_shape=(64, 64, 3), classes=7,
                          weights=str(tmp_path / "b1.weights.h5"))
+
+
+def test_imagenet_weights_are_copied_by_name_and_the_normalization_by_order(
+        monkeypatch):
+    # Offline stand-in for keras.applications' download: its model with random
+    # statistics, built in a session where a Normalization already exists, so its
+    # own is auto-named "normalization_1" and cannot be found by our name.
+    real = keras.applications.EfficientNetB0
+    made = []
+
+    def fake_imagenet(weights, **kwargs):
+        assert weights == "imagenet"
+        keras.layers.Normalization()
+        reference = real(weights=None, **kwargs)
+        _randomize_statistics(reference)
+        made.append(reference)
+        return reference
+
+    monkeypatch.setattr(keras.applications, "EfficientNetB0", fake_imagenet)
+    model = E.EfficientNetB0(weights="imagenet", input_shape=(32, 32, 3))
+    reference, = made
+    assert model.name == "efficientnetb0"
+    assert "normalization" not in [l.name for l in reference.layers]
+    # keras.applications' extra rescale for its ImageNet file's Normalization.
+    assert "rescaling_1" in [l.name for l in model.layers]
+    ours = [l for l in model.layers if l.weights]
+    theirs = [l for l in reference.layers if l.weights]
+    assert len(ours) == len(theirs)
+    for a, b in zip(ours, theirs):
+        for u, v in zip(a.get_weights(), b.get_weights()):
+            np.testing.assert_array_equal(u, v)
+    # The normalization uses the copied statistics, not its initial 0 and 1.
+    np.testing.assert_array_equal(np.ravel(model.get_layer("normalization").mean),
+                                  reference.layers[2].get_weights()[0])
 
 
 def test_cifar_variant_forward_at_32x32():
