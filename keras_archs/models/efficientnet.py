@@ -429,6 +429,10 @@ _REFERENCE_PARAMS = {
     "b0": 5_330_571, "b1": 7_856_239, "b2": 9_177_569, "b3": 12_320_535,
     "b4": 19_466_823, "b5": 30_562_527, "b6": 43_265_143, "b7": 66_658_687,
 }
+# keras.applications' table of its ImageNet weights (keras.io/api/applications).
+_TOP1_SOURCE = "keras.applications (keras.io/api/applications)"
+_TOP1 = {"b0": 77.1, "b1": 79.1, "b2": 80.1, "b3": 81.6, "b4": 82.9, "b5": 83.6,
+         "b6": 84.0, "b7": 84.3}
 _PAPER = "Tan & Le 2019, arXiv:1905.11946"
 
 
@@ -444,7 +448,9 @@ def _register(variant, constructor):
         family="efficientnet", paper=_PAPER, name=f"efficientnet{variant}",
         reference_params=_REFERENCE_PARAMS[variant],
         reference_input_shape=(size, size, 3), default_input_shape=(size, size, 3),
-        preprocessing="none", keras_applications=constructor.__name__)(build)
+        preprocessing="none", keras_applications=constructor.__name__,
+        top1=_TOP1[variant], top1_source=_TOP1_SOURCE,
+    )(build)
 
 
 for _variant, _constructor_fn in zip(COMPOUND_SCALING, (

@@ -440,11 +440,12 @@ stem of 96 filters, 6 normal cells per stack, 10 classes at 32×32; see :func:`N
 
 
 _PAPER = "Zoph et al. 2018, arXiv:1707.07012"
+_TOP1_SOURCE = "keras.applications (keras.io/api/applications)"
 
 
 @register_model(family="nasnet", paper=_PAPER, reference_params=5_326_716,
                 default_input_shape=(224, 224, 3), preprocessing="tf",
-                keras_applications="NASNetMobile")
+                keras_applications="NASNetMobile", top1=74.4, top1_source=_TOP1_SOURCE)
 def nasnetmobile(**kwargs):
     """NASNet-A Mobile (4 @ 1056): searched normal and reduction cells, 224×224."""
     return NASNetMobile(**kwargs)
@@ -452,7 +453,8 @@ def nasnetmobile(**kwargs):
 
 @register_model(family="nasnet", paper=_PAPER, reference_params=88_949_818,
                 reference_input_shape=(331, 331, 3), default_input_shape=(331, 331, 3),
-                preprocessing="tf", keras_applications="NASNetLarge")
+                preprocessing="tf", keras_applications="NASNetLarge", top1=82.5,
+                top1_source=_TOP1_SOURCE)
 def nasnetlarge(**kwargs):
     """NASNet-A Large (6 @ 4032): searched normal and reduction cells, 331×331."""
     return NASNetLarge(**kwargs)

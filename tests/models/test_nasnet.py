@@ -7,7 +7,7 @@ import pytest
 import keras
 
 from keras_archs import create_model, model_info
-from keras_archs.analysis import count_params
+from keras_archs.analysis import count_macs, count_params
 from keras_archs.models import nasnet as N
 
 # keras.applications 3.x NASNetMobile / NASNetLarge(weights=None), 1000 classes
@@ -48,25 +48,26 @@ def test_mobile_matches_keras_applications_and_its_weights_load(tmp_path):
     # One build of each: names, classes, count, then the weight transfer.
     keras.backend.clear_session()
     reference = keras.applications.NASNetMobile(
-        weights=None, input_shape=(96, 96, 3), classifier_activation=None)
+        weights=None, input_shape=(224, 224, 3), classifier_activation=None)
     assert reference.count_params() == MOBILE_PARAMS
     layout = _layout(reference)
     _randomize_statistics(reference)
     path = tmp_path / "nasnet_mobile.weights.h5"
     reference.save_weights(path)
-    x = np.random.default_rng(1).uniform(-1, 1, (2, 96, 96, 3)).astype("float32")
+    x = np.random.default_rng(1).uniform(-1, 1, (2, 224, 224, 3)).astype("float32")
     expected = np.asarray(reference(x, training=False))
     del reference
     keras.backend.clear_session()  # our auto-named layers count from 0 as its did
-    model = create_model("nasnetmobile", input_shape=(96, 96, 3), weights=str(path),
-                         classifier_activation=None)
-    assert model.name == "nasnet_mobile"  # weights= → the ImageNet stem at 96×96
+    model = create_model("nasnetmobile", weights=str(path), classifier_activation=None)
+    assert model.name == "nasnet_mobile"
     assert _layout(model) == layout
     assert model.count_params() == MOBILE_PARAMS == model_info("nasnetmobile") \
         .reference_params
     np.testing.assert_allclose(np.asarray(model(x, training=False)), expected,
                                rtol=1e-4, atol=1e-5)
     assert expected.std() > 1e-3
+    # Zoph et al. Table 2: NASNet-A (4 @ 1056), 564M multiply-adds at 224×224.
+    assert round(count_macs(model) / 1e6) == 564
 
 
 @pytest.mark.slow
