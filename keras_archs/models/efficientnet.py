@@ -1,4 +1,4 @@
-"""EfficientNet B0–B7: one searched baseline, scaled in depth, width and resolution at once.
+"""EfficientNet B0–B7: one searched baseline scaled in depth, width and resolution.
 
 Tan & Le, "EfficientNet: Rethinking Model Scaling for Convolutional Neural Networks",
 ICML 2019, arXiv:1905.11946.
@@ -37,7 +37,7 @@ from dataclasses import dataclass
 import keras
 
 from keras_archs._validation import (
-    check_choice, check_input_shape, check_number, check_positive_int, check_rate,
+    check_input_shape, check_number, check_positive_int, check_rate,
     check_tensor_4d)
 from keras_archs.layers.attention import se_block
 from keras_archs.models._builder import (

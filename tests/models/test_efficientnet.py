@@ -158,7 +158,8 @@ def test_cifar_variant_forward_at_32x32():
     model = create_model("efficientnetb0", input_shape=(32, 32, 3), num_classes=10)
     assert model.name == "efficientnetb0_cifar"
     stem = model.get_layer("stem_conv")
-    assert stem.strides == (1, 1) and "stem_conv_pad" not in [l.name for l in model.layers]
+    assert stem.strides == (1, 1)
+    assert "stem_conv_pad" not in [l.name for l in model.layers]
     # Total stride 16: 32×32 ends on 2×2 maps, not ImageNet's 1×1.
     assert model.get_layer("top_activation").output.shape[1:3] == (2, 2)
     momenta = {l.momentum for l in model.layers
