@@ -61,8 +61,9 @@ def AlexNet(include_top=True, weights=None, input_tensor=None, input_shape=None,
     2 (overlapping), convolutions ``same``-padded with ReLU.
 
     Args:
-        stem: ``"auto"`` (CIFAR stem up to 64×64 inputs), ``"imagenet"`` or
-            ``"cifar"``; recorded in ``model.name`` (``alexnet`` / ``alexnet_cifar``).
+        stem: ``"auto"`` (CIFAR stem up to 64×64 inputs, ImageNet stem at any size
+            when ``weights`` are given), ``"imagenet"`` or ``"cifar"``; recorded in
+            ``model.name`` (``alexnet`` / ``alexnet_cifar``).
         dropout: dropout rate after ``fc1`` and ``fc2`` (paper: 0.5).
         dense_units: width of ``fc1``/``fc2`` (paper: 4096).
         local_response_norm: add the paper's LRN (k=2, n=5, α=1e-4, β=0.75) after the
@@ -76,7 +77,7 @@ def AlexNet(include_top=True, weights=None, input_tensor=None, input_shape=None,
         include_top=include_top, weights=weights, input_tensor=input_tensor,
         input_shape=input_shape, pooling=pooling, classes=classes,
         classifier_activation=classifier_activation)
-    stem = resolve_stem(stem, input_shape)
+    stem = resolve_stem(stem, input_shape, weights)
     check_input_shape(input_shape, min_size=_MIN_SIZE[stem])
     if name is None:
         name = "alexnet" if stem == "imagenet" else "alexnet_cifar"
