@@ -435,3 +435,39 @@ def test_torch_is_never_imported(monkeypatch):
     monkeypatch.setitem(sys.modules, "torch", Boom())
     state = load_torch_pickle(CHECKPOINTS / "state_dict.pth")
     assert list(state) == STATE_DICT_KEYS
+
+
+# --- through keras_archs.torch_checkpoint.read_torch_checkpoint ---------------------
+
+@pytest.mark.parametrize("filename", [
+    "state_dict.pth", "state_dict_legacy.pth", "checkpoint_model_key.pth",
+    "checkpoint_state_dict_key.pth", "state_dict.safetensors"])
+def test_read_torch_checkpoint_unwraps_every_real_file(filename, expected):
+    from keras_archs.torch_checkpoint import read_torch_checkpoint
+
+    state = read_torch_checkpoint(CHECKPOINTS / filename)
+    want = {k: expected[k] for k in STATE_DICT_KEYS}
+    assert sorted(state) == sorted(want)      # safetensors stores keys sorted
+    assert_same_arrays({k: state[k] for k in want}, want)
+
+
+def test_read_torch_checkpoint_odd_tensors(expected):
+    from keras_archs.torch_checkpoint import read_torch_checkpoint
+
+    state = read_torch_checkpoint(CHECKPOINTS / "odd_tensors.pth")
+    assert_same_arrays(state, {k[4:]: v for k, v in expected.items()
+                               if k.startswith("odd.")})
+
+
+@pytest.mark.parametrize("filename, named", [
+    ("refuse_code_execution.pth", "'posix.system' (os.system)"),
+    ("refuse_whole_module.pth", "model.state_dict()"),
+])
+def test_read_torch_checkpoint_refuses(filename, named, record_code_execution):
+    from keras_archs.torch_checkpoint import read_torch_checkpoint
+
+    calls = record_code_execution()
+    with pytest.raises(ValueError, match="refusing to load") as err:
+        read_torch_checkpoint(CHECKPOINTS / filename)
+    assert named in str(err.value) and filename in str(err.value)
+    assert calls == []
