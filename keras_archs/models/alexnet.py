@@ -40,7 +40,7 @@ from keras_archs.models._builder import (
     check_common_args, classifier_head, finish_model, model_input, resolve_stem)
 from keras_archs.registry import register_model
 
-__all__ = ["AlexNet", "alexnet_torch_keys"]
+__all__ = ["AlexNet"]
 
 FILTERS = (64, 192, 384, 256, 256)
 # Smallest input side for which the last overlapping pool still has a 1×1 output:

@@ -34,8 +34,7 @@ from keras_archs.models._builder import (
     check_common_args, classifier_head, finish_model, model_input)
 from keras_archs.registry import register_model
 
-__all__ = ["build_vgg_block", "build_vgg", "VGG", "VGG11", "VGG13", "VGG16", "VGG19",
-           "vgg_torch_keys"]
+__all__ = ["build_vgg_block", "build_vgg", "VGG", "VGG11", "VGG13", "VGG16", "VGG19"]
 
 NAMINGS = ("seed", "keras")
 
