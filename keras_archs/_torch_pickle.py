@@ -62,7 +62,42 @@ class _Refused(Exception):
     """A global outside the allow-list (carries the user-facing reason)."""
 
 
-class _Storage:
+class _Sealed:
+    """An object the pickle may hold but not modify.
+
+    The pickle BUILD opcode sets attributes on any object on the stack (through
+    ``__setstate__`` if it has one). On the allowed objects, which live as long as the
+    process, that would change how every later file is read; so every object this
+    module hands the unpickler refuses it.
+    """
+
+    __slots__ = ()
+
+    def __setstate__(self, state):
+        raise _Corrupt(f"its pickle tries to modify {self!r} (BUILD), which no "
+                       "torch.save file does")
+
+
+class _Callable(_Sealed):
+    """What the unpickler gets for an allowed function or class: calls it, nothing else."""
+
+    __slots__ = ("fn", "name")
+
+    def __init__(self, fn, name):
+        object.__setattr__(self, "fn", fn)
+        object.__setattr__(self, "name", name)
+
+    def __call__(self, *args, **kwargs):
+        return self.fn(*args, **kwargs)
+
+    def __setattr__(self, key, value):
+        raise _Corrupt(f"its pickle tries to modify {self!r}")
+
+    def __repr__(self):
+        return f"<allowed global {self.name}>"
+
+
+class _Storage(_Sealed):
     """One torch storage: raw bytes read from the file, and its element type."""
 
     def __init__(self, raw, dtype: str, byteorder: str, key: str):
@@ -86,7 +121,7 @@ class _Corrupt(Exception):
     """The file's structure is inconsistent (sizes, offsets, missing records)."""
 
 
-class _Marker:
+class _Marker(_Sealed):
     """Stands for a torch object that only tags data (a dtype, ``torch.Tensor``, ...)."""
 
     def __init__(self, kind: str, name: str, value=None):
@@ -96,7 +131,7 @@ class _Marker:
         return f"<torch {self.kind} {self.name}>"
 
 
-class _LazyTensor:
+class _LazyTensor(_Sealed):
     """A tensor as the pickle describes it; its array is made once the storages are read.
 
     (In the legacy format the storages' bytes come after the pickle.)
@@ -170,7 +205,7 @@ def _rebuild_parameter(data, requires_grad=False, backward_hooks=None, state=Non
 
 def _rebuild_from_type_v2(func, new_type, args, state):
     # torch.Tensor/Parameter with Python attributes: rebuild the data, drop the rest.
-    if func not in _REBUILD_FUNCTIONS:
+    if not isinstance(func, _Callable) or func.fn not in _REBUILD_FUNCTIONS:
         raise _Corrupt(f"_rebuild_from_type_v2 got {func!r} as the rebuild function")
     return func(*args)
 
@@ -219,6 +254,8 @@ for _name, _dtype in _STORAGE_DTYPES.items():
     _ALLOWED[("torch.cuda", _name)] = _Marker("storage", _name, _dtype)
 for _name, _dtype in _DTYPES.items():
     _ALLOWED[("torch", _name)] = _Marker("dtype", f"torch.{_name}", _dtype)
+_ALLOWED = {key: value if isinstance(value, _Marker) else _Callable(value, ".".join(key))
+            for key, value in _ALLOWED.items()}
 
 _WHOLE_MODEL_PREFIXES = ("torch.nn.", "torchvision.", "timm.", "__torch__")
 
@@ -338,20 +375,25 @@ class _ZipStorages:
         _, marker, key, _location, numel = pid
         key = _decode(key)
         dtype = _storage_type(marker)
+        if not isinstance(numel, int) or numel < 0:
+            raise _Corrupt(f"storage {key!r} has size {numel!r}")
+        nbytes = numel * _itemsize(dtype)
         if key not in self.cache:
             member = f"{self.prefix}data/{key}"
             try:
-                raw = self.archive.read(member)
+                # read only the bytes the record declares: a record that decompresses
+                # to more (a zip bomb) is not expanded
+                with self.archive.open(member) as f:
+                    raw = f.read(nbytes)
             except KeyError:
                 raise _Corrupt(f"the archive has no record {member!r}") from None
             self.cache[key] = _Storage(raw, dtype, self.byteorder, key)
         storage = self.cache[key]
         if storage.dtype != dtype:
             storage = _Storage(storage.raw, dtype, self.byteorder, key)
-        itemsize = _itemsize(dtype)
-        if int(numel) * itemsize > len(storage.raw):
-            raise _Corrupt(f"storage {key!r} should hold {numel} elements of "
-                           f"{itemsize} bytes, the file has {len(storage.raw)} bytes")
+        if nbytes > len(storage.raw):
+            raise _Corrupt(f"storage {key!r} should hold {numel} elements "
+                           f"({nbytes} bytes), the file has {len(storage.raw)} bytes")
         return storage
 
 
@@ -520,7 +562,7 @@ def load_torch_pickle(path) -> object:
         raise ValueError(f"cannot read PyTorch checkpoint {path!r}: {err}") from None
     except (pickle.UnpicklingError, EOFError, zipfile.BadZipFile, struct.error,
             TypeError, KeyError, IndexError, AttributeError, UnicodeDecodeError,
-            ValueError) as err:
+            ValueError, MemoryError, OverflowError) as err:
         raise ValueError(
             f"cannot read PyTorch checkpoint {path!r}: the file is corrupted "
             f"({type(err).__name__}: {err})") from None

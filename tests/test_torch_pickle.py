@@ -471,3 +471,35 @@ def test_read_torch_checkpoint_refuses(filename, named, record_code_execution):
         read_torch_checkpoint(CHECKPOINTS / filename)
     assert named in str(err.value) and filename in str(err.value)
     assert calls == []
+
+
+def _raw_pickle_zip(path, opcodes: bytes):
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("x/data.pkl", b"\x80\x02" + opcodes + b".")
+
+
+@pytest.mark.parametrize("target, state", [
+    # BUILD with a dict: would rewrite the allowed object's attributes
+    (b"ctorch\nFloatStorage\n", b"}X\x05\x00\x00\x00valueX\x02\x00\x00\x00f2s"),
+    # BUILD with (None, slots): setattr on our rebuild function, for later loads
+    (b"ctorch._utils\n_rebuild_tensor_v2\n",
+     b"N}X\x0c\x00\x00\x00__defaults__)s\x86"),
+    (b"ccollections\nOrderedDict\n", b"N}X\x01\x00\x00\x00xK\x01s\x86"),
+])
+def test_allowed_objects_cannot_be_modified_by_the_pickle(target, state, tmp_path,
+                                                           expected):
+    path = tmp_path / "tamper.pth"
+    _raw_pickle_zip(path, target + state + b"b")
+    with pytest.raises(ValueError, match="tamper.pth"):
+        load_torch_pickle(path)
+    # later loads in the same process are unaffected
+    state_dict = load_torch_pickle(CHECKPOINTS / "state_dict.pth")
+    assert_same_arrays(state_dict, {k: expected[k] for k in STATE_DICT_KEYS})
+
+
+def test_a_huge_broadcast_view_of_a_tiny_storage_is_an_error_not_a_crash(tmp_path):
+    path = tmp_path / "bomb.pth"
+    ref = _StorageRef("0", np.ones(1, np.float32))
+    write_zip(path, {"w": _Tensor(ref, 0, (2 ** 31, 2 ** 31, 2 ** 31), (0, 0, 0))})
+    with pytest.raises(ValueError, match=r"bomb\.pth"):
+        load_torch_pickle(path)
