@@ -1,8 +1,8 @@
 """The torch-free checkpoint reader: real torch.save files, crafted hostile ones.
 
-The files in fixtures/torch_checkpoints/ were written by torch 2.11 (see
-fixtures/torch_checkpoints' make_checkpoints.py in the shared reference); expected.npz
-holds what each must read back as. Other cases are written here without torch by a
+The files in fixtures/torch_checkpoints/ were written by torch 2.11 and safetensors
+(fixtures/torch_reference/make_checkpoints.py); expected.npz holds what each must read
+back as. Other cases are written here without torch by a
 small pickler that emits the same opcodes torch.save does.
 """
 
