@@ -20,6 +20,11 @@ BatchNorm with PyTorch's epsilon 1e-5 and momentum 0.1 (Keras 0.9), so a torchvi
 checkpoint loads through ``weights=`` (:func:`vgg_torch_keys` maps the layers). At
 224×224 torchvision's ``AdaptiveAvgPool2d(7)`` sees a 7×7 map and does nothing, so
 ours has none; the loader reorders ``fc1``'s rows from PyTorch's C,H,W flattening.
+torchvision's weights expect its input normalisation (mode ``"torch"``), also for
+``vgg16``/``vgg19``, whose ``model_info(...).preprocessing`` is keras.applications'
+``"caffe"`` (the ``weights="imagenet"`` files). torchvision also puts dropout 0.5
+after ``fc1`` and ``fc2``; the registry models keep keras.applications' none
+(``dropout=0.5`` restores it; inference is the same either way).
 """
 
 from __future__ import annotations
