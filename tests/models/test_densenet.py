@@ -203,7 +203,7 @@ def no_build(monkeypatch):
     monkeypatch.setattr(D, "_bn", boom)
 
 
-@pytest.mark.parametrize("call, words", [
+BAD_MODEL_ARGUMENTS = [
     (lambda: D.DenseNet((6, 12), growth_rate=0), "growth_rate must be an integer >= 1"),
     (lambda: D.DenseNet((6, 12), growth_rate=2.5), "growth_rate"),
     (lambda: D.DenseNet((6, 12), compression=0), r"compression must be a number in \(0"),
@@ -224,20 +224,27 @@ def no_build(monkeypatch):
      "keras.applications counterpart"),
     (lambda: create_model("tv_densenet121", weights="imagenet"),
      "keras.applications counterpart"),
-])
-def test_bad_model_arguments_raise_before_building(no_build, call, words):
-    with pytest.raises((ValueError, TypeError), match=words):
-        call()
+]
 
 
-@pytest.mark.parametrize("call, words", [
+# One test per list, not one per case: each test costs a clear_session (~1 s).
+def test_bad_model_arguments_raise_before_building(no_build):
+    for call, words in BAD_MODEL_ARGUMENTS:
+        with pytest.raises((ValueError, TypeError), match=words):
+            call()
+
+
+BAD_BLOCK_ARGUMENTS = [
     (lambda x: D.dense_block(x, 2, 0, name="b"), "growth_rate must be an integer >= 1"),
     (lambda x: D.dense_block(x, 0, 12, name="b"), "num_layers"),
     (lambda x: D.dense_layer(x, 12, name="b", bn_size=0), "bn_size"),
     (lambda x: D.transition_block(x, 0.0, name="t"), "compression"),
     (lambda x: D.transition_block(x, 1.01, name="t"), "compression"),
     (lambda x: D.transition_block("tensor", 0.5, name="t"), "4-D Keras tensor"),
-])
-def test_bad_block_arguments_raise_before_building(no_build, call, words):
-    with pytest.raises((ValueError, TypeError), match=words):
-        call(keras.Input((8, 8, 16)))
+]
+
+
+def test_bad_block_arguments_raise_before_building(no_build):
+    for call, words in BAD_BLOCK_ARGUMENTS:
+        with pytest.raises((ValueError, TypeError), match=words):
+            call(keras.Input((8, 8, 16)))
