@@ -54,8 +54,7 @@ from keras_archs.registry import register_model
 __all__ = [
     "dense_layer", "dense_block", "transition_block", "DenseNet", "CifarDenseNet",
     "DenseNet121", "DenseNet161", "DenseNet169", "DenseNet201", "DenseNetBC100",
-    "torch_keys", "PRESETS",
-]
+]  # torch_keys stays module-level: every twin family has one
 
 PAPER = "Huang et al. 2017, arXiv:1608.06993"
 # BatchNorm (momentum, epsilon) of the peer each preset reproduces.

@@ -47,8 +47,7 @@ from keras_archs.registry import register_model
 
 __all__ = [
     "ChannelSlice", "dual_path_block", "DPN", "DPN26", "DPN68", "DPN92", "DPN98",
-    "torch_keys",
-]
+]  # torch_keys stays module-level: every twin family has one
 
 PAPER = "Chen et al. 2017, arXiv:1707.01629"
 BN_MOMENTUM = 0.9     # PyTorch's 0.1
