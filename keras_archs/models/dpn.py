@@ -26,9 +26,13 @@ Registry models and their twins:
   256/512/1024/2048, blocks 3/4/20/3, dense depths 16/32/24/128).
 * ``dpn26``: kuangliu's CIFAR DPN-26 (two blocks per stage, same widths).
 
-The CIFAR models use kuangliu's layouts (widths, depths, stem) with this block, not
-kuangliu's simplified post-activation block, so every DPN here is one block
-configured; they are not kuangliu twins.
+The CIFAR models use kuangliu's layouts (widths, depths, 64-channel 3×3 stem) with
+this block, not kuangliu's simplified one, so every DPN here is one block configured;
+they are not kuangliu twins. kuangliu's block is post-activation (conv-BN-ReLU, a
+ReLU after joining the paths) and its projection makes a dense part of
+``dense_channels`` rather than the original's ``2 · dense_channels``, so its last
+stage ends with ``residual + (blocks + 1) · dense`` channels where ours (and timm's)
+ends with ``residual + (blocks + 2) · dense``.
 """
 
 from __future__ import annotations
