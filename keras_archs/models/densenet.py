@@ -39,7 +39,6 @@ chance). ``model.name`` records the stem (``densenet121_cifar``).
 
 from __future__ import annotations
 
-import inspect
 import re
 
 import keras
@@ -176,13 +175,6 @@ def torch_keys(model) -> dict[str, str]:
     return keys
 
 
-def _finish(inputs, outputs, **kwargs):
-    # Until the PyTorch loader is on main, finish_model does not take torch_keys yet.
-    if "torch_keys" not in inspect.signature(finish_model).parameters:
-        kwargs.pop("torch_keys")
-    return finish_model(inputs, outputs, **kwargs)
-
-
 # --------------------------------------------------------------------------- builder
 
 def DenseNet(blocks, growth_rate=32, include_top=True, weights=None, input_tensor=None,
@@ -283,7 +275,7 @@ def DenseNet(blocks, growth_rate=32, include_top=True, weights=None, input_tenso
     x = keras.layers.Activation("relu", name="relu")(x)
     x = classifier_head(x, include_top=include_top, pooling=pooling, classes=classes,
                         classifier_activation=classifier_activation)
-    return _finish(
+    return finish_model(
         inputs, x, name=name, weights=weights, keras_applications=keras_applications,
         applications_kwargs=dict(include_top=include_top, input_shape=input_shape,
                                  pooling=pooling, classes=classes),

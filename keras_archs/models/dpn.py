@@ -37,7 +37,6 @@ ends with ``residual + (blocks + 2) · dense``.
 
 from __future__ import annotations
 
-import inspect
 import re
 
 import keras
@@ -215,13 +214,6 @@ def torch_keys(model) -> dict[str, str]:
     return keys
 
 
-def _finish(inputs, outputs, **kwargs):
-    # Until the PyTorch loader is on main, finish_model does not take torch_keys yet.
-    if "torch_keys" not in inspect.signature(finish_model).parameters:
-        kwargs.pop("torch_keys")
-    return finish_model(inputs, outputs, **kwargs)
-
-
 # --------------------------------------------------------------------------- builder
 
 def DPN(stage_sizes, filters, residual_channels, dense_channels, groups=32,
@@ -320,7 +312,7 @@ def DPN(stage_sizes, filters, residual_channels, dense_channels, groups=32,
     x = keras.layers.Activation("relu", name="post_relu")(x)
     x = classifier_head(x, include_top=include_top, pooling=pooling, classes=classes,
                         classifier_activation=classifier_activation)
-    return _finish(inputs, x, name=name, weights=weights, torch_keys=torch_keys)
+    return finish_model(inputs, x, name=name, weights=weights, torch_keys=torch_keys)
 
 
 # ------------------------------------------------------------- named constructors

@@ -141,6 +141,53 @@ def test_small_dpn_round_trips_through_keras_file_safe_mode(tmp_path):
                                rtol=1e-6, atol=1e-6)
 
 
+def _timm_state_dict(model):
+    """``model``'s weights as timm's DPN stores them (torch layouts, 1×1-conv
+    classifier), through our torch_keys."""
+    state = {}
+    for name, prefix in P.torch_keys(model).items():
+        layer = model.get_layer(name)
+        if isinstance(layer, keras.layers.BatchNormalization):
+            for leaf, var in zip(("weight", "bias", "running_mean", "running_var"),
+                                 (layer.gamma, layer.beta, layer.moving_mean,
+                                  layer.moving_variance)):
+                state[f"{prefix}.{leaf}"] = np.asarray(var)
+        elif isinstance(layer, keras.layers.Dense):
+            state[f"{prefix}.weight"] = np.asarray(layer.kernel).T[:, :, None, None]
+            state[f"{prefix}.bias"] = np.asarray(layer.bias)
+        else:
+            state[f"{prefix}.weight"] = np.asarray(layer.kernel).transpose(3, 2, 0, 1)
+    return state
+
+
+def test_timm_layout_state_dict_loads_through_torch_keys():
+    """A DPN of another configuration, its classifier a (classes, C, 1, 1) 1×1 conv
+    as in timm, loads through the general key map with identical outputs."""
+    from keras_archs.weights import load_torch_weights
+
+    def build():
+        return P.DPN((2, 1), (8, 16), (16, 32), (4, 8), groups=4,
+                     input_shape=(32, 32, 3), stem="imagenet", stem_kernel=3,
+                     stem_filters=8, classes=6, classifier_activation=None)
+
+    source = build()
+    rng = np.random.default_rng(0)
+    for v in source.weights:
+        v.assign(rng.uniform(0.5, 1.5, tuple(v.shape)).astype("float32")
+                 if v.path.endswith("moving_variance")
+                 else rng.normal(0, 0.3, tuple(v.shape)).astype("float32"))
+    state = _timm_state_dict(source)
+    assert state["classifier.weight"].shape == (6, 32 + 3 * 8, 1, 1)
+    assert "features.conv3_1.c1x1_w_s2.conv.weight" in state
+    assert "features.conv2_2.c3x3_b.bn.running_var" in state
+    target = build()
+    load_torch_weights(target, state, P.torch_keys)
+    batch = rng.normal(size=(2, 32, 32, 3)).astype("float32")
+    np.testing.assert_allclose(np.asarray(target(batch, training=False)),
+                               np.asarray(source(batch, training=False)),
+                               rtol=1e-5, atol=1e-5)
+
+
 def test_registry_lists_the_family():
     assert set(list_models("dpn*")) >= {"dpn26", "dpn68", "dpn92", "dpn98"}
     assert model_info("dpn26").default_input_shape == (32, 32, 3)
