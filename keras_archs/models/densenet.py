@@ -361,6 +361,7 @@ def DenseNetBC100(**kwargs):
 # ------------------------------------------------------------------------ registry
 
 _TV_SOURCE = "torchvision 0.26 DenseNet{}_Weights.IMAGENET1K_V1 num_params"
+_TV_TOP1_SOURCE = "torchvision 0.26 DenseNet{}_Weights.IMAGENET1K_V1 acc@1"
 
 
 @register_model(family="densenet", paper=PAPER, reference_params=8_062_504,
@@ -387,7 +388,8 @@ def densenet201(**kwargs):
 @register_model(family="densenet", paper=PAPER, reference_params=7_978_856,
                 reference_source=_TV_SOURCE.format(121),
                 reference_counts_bn_statistics=False, torchvision="densenet121",
-                preprocessing="torch")
+                preprocessing="torch", top1=74.434,
+                top1_source=_TV_TOP1_SOURCE.format(121))
 def tv_densenet121(**kwargs):
     """DenseNet-121 with torchvision's BatchNorm preset (eps 1e-5): its twin."""
     return DenseNet121(preset="torchvision", **kwargs)
@@ -396,7 +398,8 @@ def tv_densenet121(**kwargs):
 @register_model(family="densenet", paper=PAPER, reference_params=28_681_000,
                 reference_source=_TV_SOURCE.format(161),
                 reference_counts_bn_statistics=False, torchvision="densenet161",
-                preprocessing="torch")
+                preprocessing="torch", top1=77.138,
+                top1_source=_TV_TOP1_SOURCE.format(161))
 def densenet161(**kwargs):
     """DenseNet-161 (k = 48, 96 initial features), torchvision's twin."""
     return DenseNet161(preset="torchvision", **kwargs)
@@ -405,7 +408,8 @@ def densenet161(**kwargs):
 @register_model(family="densenet", paper=PAPER, reference_params=14_149_480,
                 reference_source=_TV_SOURCE.format(169),
                 reference_counts_bn_statistics=False, torchvision="densenet169",
-                preprocessing="torch")
+                preprocessing="torch", top1=75.600,
+                top1_source=_TV_TOP1_SOURCE.format(169))
 def tv_densenet169(**kwargs):
     """DenseNet-169 with torchvision's BatchNorm preset (eps 1e-5): its twin."""
     return DenseNet169(preset="torchvision", **kwargs)
@@ -414,7 +418,8 @@ def tv_densenet169(**kwargs):
 @register_model(family="densenet", paper=PAPER, reference_params=20_013_928,
                 reference_source=_TV_SOURCE.format(201),
                 reference_counts_bn_statistics=False, torchvision="densenet201",
-                preprocessing="torch")
+                preprocessing="torch", top1=76.896,
+                top1_source=_TV_TOP1_SOURCE.format(201))
 def tv_densenet201(**kwargs):
     """DenseNet-201 with torchvision's BatchNorm preset (eps 1e-5): its twin."""
     return DenseNet201(preset="torchvision", **kwargs)
