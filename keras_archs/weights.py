@@ -336,6 +336,9 @@ def _torch_arrays(layer, prefix, state, missing):
 
 
 def _dense_kernel(weight, feature_map):
+    if weight.ndim == 4 and weight.shape[2:] == (1, 1):
+        # A 1×1-convolution classifier after global pooling (timm's DPN): a Dense.
+        weight = weight[:, :, 0, 0]
     if feature_map is None:
         return weight.T
     h, w, c = feature_map
