@@ -116,8 +116,12 @@ def classifier_head(x, *, include_top, pooling, classes, classifier_activation,
 
 
 def finish_model(inputs, outputs, *, name, weights, keras_applications=None,
-                 applications_kwargs=None):
-    """Wrap ``inputs → outputs`` in a ``keras.Model`` and load ``weights``."""
+                 applications_kwargs=None, torch_keys=None):
+    """Wrap ``inputs → outputs`` in a ``keras.Model`` and load ``weights``.
+
+    ``torch_keys``: ``torch_keys(model) -> {layer name: PyTorch module prefix}`` for
+    families with a torchvision/timm twin (used by the PyTorch checkpoint loader).
+    """
     model = keras.Model(inputs, outputs, name=name)
     load_weights(model, weights, keras_applications=keras_applications,
                  applications_kwargs=applications_kwargs)
