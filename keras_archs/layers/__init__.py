@@ -1,10 +1,13 @@
-"""Pieces shared by several families (conv-BN-activation, residual shortcuts, LRN, SE)."""
+"""Pieces shared by several families (conv-BN-activation, residual shortcuts, LRN, SE,
+channel shuffle)."""
 
 from keras_archs.layers.attention import se_block
 from keras_archs.layers.conv import conv_bn_act
 from keras_archs.layers.normalization import LocalResponseNormalization
 from keras_archs.layers.residual import (
     ChannelZeroPadding, residual_add, subsample, zero_pad_shortcut)
+from keras_archs.layers.shuffle import ChannelShuffle, ChannelSplit
 
-__all__ = ["ChannelZeroPadding", "LocalResponseNormalization", "conv_bn_act",
-           "residual_add", "se_block", "subsample", "zero_pad_shortcut"]
+__all__ = ["ChannelShuffle", "ChannelSplit", "ChannelZeroPadding",
+           "LocalResponseNormalization", "conv_bn_act", "residual_add", "se_block",
+           "subsample", "zero_pad_shortcut"]
