@@ -38,10 +38,15 @@ Two registry models share these blocks, through a small per-preset layer factory
   names follow torchvision's modules (``Mixed_5b_branch5x5_1_conv``) so its
   checkpoints load.
 
-Input size: at least 75×75 (as keras.applications): a 74×74 input reaches ``mixed8`` at
-2×2, below its 3×3 valid reduction. There is no CIFAR variant: at 32×32 the stem
-alone would leave a 2×2 map before the 35×35-grid modules; train at 75×75 or above
-(upsample CIFAR images), or use a family with a CIFAR stem.
+Input size: the ImageNet stem needs at least 75×75 (as keras.applications): a 74×74
+input reaches ``mixed8`` at 2×2, below its 3×3 valid reduction. Smaller inputs get the
+CIFAR stem (``stem="cifar"``, automatic up to 64×64; a small-input adaptation of ours,
+not from the paper): the stem's five convolutions keep stride 1 and "same" padding
+and its two max-pools are dropped, so a 32×32 image reaches the 35×35-grid modules at
+32×32, ``mixed3`` at 15×15 and ``mixed8`` at 7×7; it needs at least 7×7. The layers,
+their names and the parameter count are the ImageNet model's; BatchNorm uses PyTorch's
+momentum and epsilon (0.9 and 1e-5 in Keras' convention), the package's rule for CIFAR
+variants.
 """
 
 from __future__ import annotations
@@ -50,7 +55,7 @@ import keras
 
 from keras_archs._validation import check_choice, check_rate
 from keras_archs.models._builder import (
-    check_common_args, classifier_head, finish_model, model_input)
+    check_common_args, classifier_head, finish_model, model_input, resolve_stem)
 from keras_archs.registry import register_model
 
 __all__ = [
@@ -60,7 +65,8 @@ __all__ = [
 ]
 
 PRESETS = ("keras", "torchvision")
-MIN_INPUT_SIZE = 75  # the smallest input whose mixed8 reduction still has a 3×3 window
+# The smallest input whose mixed8 reduction still has a 3×3 window, per stem.
+MIN_INPUT_SIZE = {"imagenet": 75, "cifar": 7}
 
 
 class InceptionLayers:
@@ -80,8 +86,9 @@ class InceptionLayers:
     preset ignores it (except for the ``mixed`` concatenations, where it is used).
     """
 
-    def __init__(self, preset="keras"):
+    def __init__(self, preset="keras", stem="imagenet"):
         self.preset = check_choice(preset, "preset", PRESETS)
+        self.stem = check_choice(stem, "stem", ("imagenet", "cifar"))
         self._counts: dict[str, int] = {}
 
     def _auto(self, prefix):
@@ -103,6 +110,8 @@ class InceptionLayers:
             names = (self._auto("conv2d"), self._auto("batch_normalization"),
                      self._auto("activation"))
             bn = dict(scale=False)
+        if self.stem == "cifar":
+            bn.update(epsilon=1e-5, momentum=0.9)
         x = keras.layers.Conv2D(filters, kernel_size, strides=strides, padding=padding,
                                 use_bias=False, name=names[0])(x)
         x = keras.layers.BatchNormalization(name=names[1], **bn)(x)
@@ -133,7 +142,17 @@ class InceptionLayers:
 
 
 def inception_stem(x, *, layers):
-    """299×299×3 → 35×35×192: five convolutions and two max-pools (Table 1)."""
+    """299×299×3 → 35×35×192: five convolutions and two max-pools (Table 1).
+
+    With ``layers.stem == "cifar"``: the same convolutions at stride 1 with "same"
+    padding and no max-pools (32×32×3 → 32×32×192).
+    """
+    if layers.stem == "cifar":
+        for filters, kernel, name in ((32, 3, "Conv2d_1a_3x3"), (32, 3, "Conv2d_2a_3x3"),
+                                      (64, 3, "Conv2d_2b_3x3"), (80, 1, "Conv2d_3b_1x1"),
+                                      (192, 3, "Conv2d_4a_3x3")):
+            x = layers.conv(x, filters, kernel, name=name)
+        return x
     x = layers.conv(x, 32, 3, strides=2, padding="valid", name="Conv2d_1a_3x3")
     x = layers.conv(x, 32, 3, padding="valid", name="Conv2d_2a_3x3")
     x = layers.conv(x, 64, 3, name="Conv2d_2b_3x3")
@@ -299,16 +318,20 @@ def _copy_by_order(model, reference):
 
 def InceptionV3(include_top=True, weights=None, input_tensor=None, input_shape=None,
                 pooling=None, classes=1000, classifier_activation="softmax", *,
-                preset="keras", dropout=None, name=None):
+                preset="keras", stem="auto", dropout=None, name=None):
     """Inception v3, keras.applications signature.
 
     Args:
         preset: ``"keras"`` (keras.applications.InceptionV3: names, order, weights)
             or ``"torchvision"`` (torchvision's ``inception_v3`` layout and names,
             for its checkpoints).
+        stem: ``"auto"`` (CIFAR up to 64×64 without weights), ``"imagenet"`` or
+            ``"cifar"`` (stride-1 stem without max-pools, see the module docstring).
         dropout: rate before the classifier; default 0 (keras) or 0.5 (torchvision).
-        input_shape: default 299×299×3; at least 75×75.
-        name: model name; default ``inception_v3`` / ``tv_inception_v3``.
+        input_shape: default 299×299×3; at least 75×75 with the ImageNet stem, 7×7
+            with the CIFAR one.
+        name: model name; default ``inception_v3`` / ``tv_inception_v3`` (+
+            ``_cifar``).
     """
     check_choice(preset, "preset", PRESETS)
     torchvision = preset == "torchvision"
@@ -320,16 +343,24 @@ def InceptionV3(include_top=True, weights=None, input_tensor=None, input_shape=N
         input_shape=input_shape, pooling=pooling, classes=classes,
         classifier_activation=classifier_activation,
         keras_applications=None if torchvision else "InceptionV3",
-        min_size=MIN_INPUT_SIZE, default_shape=(299, 299, 3))
+        default_shape=(299, 299, 3))
+    stem = resolve_stem(stem, input_shape, weights)
+    least = MIN_INPUT_SIZE[stem]
+    if any(side is not None and side < least for side in input_shape[:2]):
+        raise ValueError(
+            f"input_shape must be at least {least}×{least} with the {stem} stem (its "
+            f"mixed8 reduction needs a 3×3 map), got {input_shape}"
+            + (". Use stem='cifar' for small images." if stem == "imagenet" else ""))
     if name is None:
         name = "tv_inception_v3" if torchvision else "inception_v3"
+        name += "_cifar" if stem == "cifar" else ""
 
     imagenet = weights is not None and str(weights) == "imagenet"
     # Download first: offline, fail before building anything.
     reference = _applications_imagenet(include_top=include_top,
                                        input_shape=input_shape) if imagenet else None
 
-    layers = InceptionLayers(preset)
+    layers = InceptionLayers(preset, stem)
     x, inputs = model_input(input_tensor, input_shape)
     x = inception_stem(x, layers=layers)
     for block, module, keras_name, kwargs in _MODULES:

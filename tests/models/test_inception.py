@@ -142,10 +142,29 @@ def test_blocks_output_widths():
         keras_split_name=None).shape[1:] == (8, 8, 2048)
 
 
+def test_cifar_variant_at_32x32():
+    """Stride-1 stem without max-pools: 32 → 32 (35×35-grid modules) → 15 (mixed3)
+    → 7 (mixed8); same layers and count as the ImageNet model; BN momentum 0.9,
+    epsilon 1e-5."""
+    model = create_model("inception_v3", input_shape=(32, 32, 3), num_classes=10)
+    assert model.name == "inception_v3_cifar"
+    assert model.count_params() == KERAS_INCEPTION_V3 - 2048 * 990 - 990
+    # Only mixed3's and mixed8's max-pools are left (the ImageNet model has 4).
+    assert sum(isinstance(layer, keras.layers.MaxPooling2D) for layer in model.layers) == 2
+    for layer, side in (("mixed2", 32), ("mixed3", 15), ("mixed8", 7), ("mixed10", 7)):
+        assert model.get_layer(layer).output.shape[1] == side
+    bns = {(layer.momentum, layer.epsilon) for layer in model.layers
+           if isinstance(layer, keras.layers.BatchNormalization)}
+    assert bns == {(0.9, 1e-5)}
+    assert model(np.random.rand(1, 32, 32, 3).astype("float32")).shape == (1, 10)
+
+
 @pytest.mark.parametrize("kwargs, error, match", [
     (dict(input_shape=(74, 74, 3)), ValueError,
-     r"input_shape height must be at least 75"),
-    (dict(input_shape=(32, 32, 3)), ValueError, r"must be at least 75"),
+     r"input_shape must be at least 75×75 with the imagenet stem .*stem='cifar'"),
+    (dict(input_shape=(32, 32, 3), stem="imagenet"), ValueError, r"at least 75×75"),
+    (dict(input_shape=(6, 6, 3)), ValueError, r"at least 7×7 with the cifar stem"),
+    (dict(stem="small"), ValueError, "stem must be one of"),
     (dict(preset="tf"), ValueError, "preset must be one of 'keras', 'torchvision'"),
     (dict(dropout=1.0), ValueError, "dropout must be a number in"),
     (dict(preset="torchvision", weights="imagenet"), ValueError,
