@@ -119,10 +119,11 @@ def finish_model(inputs, outputs, *, name, weights, keras_applications=None,
                  applications_kwargs=None, torch_keys=None):
     """Wrap ``inputs → outputs`` in a ``keras.Model`` and load ``weights``.
 
-    ``torch_keys``: ``torch_keys(model) -> {layer name: PyTorch module prefix}`` for
-    families with a torchvision/timm twin (used by the PyTorch checkpoint loader).
+    ``torch_keys`` is, for a model with a PyTorch twin, the callable
+    ``torch_keys(model) -> {our layer name: PyTorch module prefix}`` that lets a
+    checkpoint of the twin load (see :func:`keras_archs.weights.load_torch_weights`).
     """
     model = keras.Model(inputs, outputs, name=name)
     load_weights(model, weights, keras_applications=keras_applications,
-                 applications_kwargs=applications_kwargs)
+                 applications_kwargs=applications_kwargs, torch_keys=torch_keys)
     return model
