@@ -43,14 +43,13 @@ The seed notebook built the "5×5" branch of its inception block with a 3×3 ker
 
 from __future__ import annotations
 
-import math
-
 import keras
 
 from keras_archs._validation import (
     check_bool, check_choice, check_int_sequence, check_number, check_positive_int,
     check_rate)
-from keras_archs.layers import LocalResponseNormalization, conv_bn_act
+from keras_archs.layers import (
+    AdaptiveAveragePooling2D, LocalResponseNormalization, conv_bn_act)
 from keras_archs.models._builder import (
     check_common_args, classifier_head, finish_model, model_input, resolve_stem)
 from keras_archs.registry import register_model
@@ -199,9 +198,17 @@ def inception_v1_block(previous_layer, filters_1x1=64, filters_3x3_reduce=96,
 
 
 def _aux_classifier(x, *, classes, classifier_activation, batch_norm, use_bias,
-                    bn_epsilon, dropout, name):
-    """Auxiliary head (paper section 5): 5×5/3 avg-pool, 1×1 conv 128, FC 1024, FC."""
-    x = keras.layers.AveragePooling2D(_AUX_POOL, strides=3, name=f"{name}_avg_pool")(x)
+                    bn_epsilon, dropout, name, adaptive=False):
+    """Auxiliary head (paper section 5): 5×5/3 avg-pool, 1×1 conv 128, FC 1024, FC.
+
+    ``adaptive``: torchvision's ``F.adaptive_avg_pool2d(x, (4, 4))`` instead of the
+    5×5/3 pool (at 224×224 both give 4×4 from 14×14, over different windows).
+    """
+    if adaptive:
+        x = AdaptiveAveragePooling2D(4, name=f"{name}_avg_pool")(x)
+    else:
+        x = keras.layers.AveragePooling2D(_AUX_POOL, strides=3,
+                                          name=f"{name}_avg_pool")(x)
     x = conv_bn_act(x, 128, 1, batch_norm=batch_norm, use_bias=use_bias,
                     bn_momentum=BN_MOMENTUM, bn_epsilon=bn_epsilon, name=f"{name}_conv",
                     conv_suffix="")
@@ -218,30 +225,18 @@ def _aux_classifier(x, *, classes, classifier_activation, batch_norm, use_bias,
 PRESETS = ("paper", "torchvision")
 
 
-def _pool_out(side, *, torchvision, kernel=3):
-    # A 3×3/2 max-pool: "same" rounds up (paper layout); PyTorch's ceil_mode=True
-    # without padding gives floor((n - 2) / 2) + 1 (torchvision); a 2×2/2 one ceil(n/2).
-    if torchvision and kernel == 3:
-        return (side - 2) // 2 + 1
-    return -(-side // 2)
+# Total stride before inception (4a) of the paper layout: conv1, pool1, pool2, pool3
+# (2 each, "same" padding); CIFAR: one 3×3/2 pool with 1-pixel padding. Both round up.
+_STRIDE_AT_4A = {"imagenet": 16, "cifar": 2}
 
 
-def _side_at_4a(stem, side, preset="paper"):
+def _side_at_4a(stem, side):
     """Height/width of the feature map entering inception (4a) for an input ``side``."""
-    if stem == "cifar":
-        return -(-side // 2)  # one 3×3/2 pool with 1-pixel padding
-    torchvision = preset == "torchvision"
-    side = -(-side // 2)  # conv1 7×7/2 ("same", or PyTorch's padding 3): ceil(n/2)
-    for _ in ("pool1", "pool2", "pool3"):
-        side = _pool_out(side, torchvision=torchvision)
-    return side
+    return -(-side // _STRIDE_AT_4A[stem])
 
 
-def _least_input_for_aux(stem, preset):
-    side = 1
-    while _side_at_4a(stem, side, preset) < _AUX_POOL:
-        side += 1
-    return side
+def _least_input_for_aux(stem):
+    return _STRIDE_AT_4A[stem] * (_AUX_POOL - 1) + 1
 
 
 def _ceil_max_pool(x, pool_size, *, name):
@@ -343,9 +338,9 @@ def GoogLeNet(include_top=True, weights=None, input_tensor=None, input_shape=Non
     Args:
         aux_logits: add the two auxiliary classifiers (after 4a and 4d); the model
             then has three outputs ``[predictions, aux1, aux2]``. Needs an input whose
-            feature map at 4a is at least 5×5 (ImageNet stem: 65×65 and up, 79×79
-            with the torchvision preset; CIFAR stem: 9×9 and up) and
-            ``include_top=True``.
+            feature map at 4a is at least 5×5 (ImageNet stem: 65×65 and up; CIFAR
+            stem: 9×9 and up; any fixed size with the torchvision preset, whose heads
+            pool adaptively to 4×4) and ``include_top=True``.
         stem: ``"auto"`` (CIFAR up to 64×64 inputs), ``"imagenet"`` or ``"cifar"``;
             recorded in ``model.name`` (``googlenet`` / ``googlenet_cifar``).
         batch_norm: conv → BatchNorm → ReLU everywhere (default); ``False`` with the
@@ -359,9 +354,9 @@ def GoogLeNet(include_top=True, weights=None, input_tensor=None, input_shape=Non
         preset: ``"paper"`` (Table 1: "same"-padded 3×3/2 pools everywhere) or
             ``"torchvision"``: torchvision's ``googlenet`` exactly — 3×3 "5×5"
             branches, conv1 padded 3 on every side, ceil-mode 3×3/2 pools and a
-            2×2/2 pool before (5a); the ImageNet stem and BatchNorm only. Its
-            auxiliary heads keep the paper's 5×5/3 average pool (torchvision pools
-            adaptively to 4×4).
+            2×2/2 pool before (5a), auxiliary heads that pool adaptively to 4×4
+            (so a torchvision checkpoint with ``aux1``/``aux2`` keys loads with
+            ``aux_logits=True``); the ImageNet stem and BatchNorm only.
         name: model name; default from the stem (and ``tv_googlenet`` for the
             torchvision preset).
     """
@@ -396,9 +391,10 @@ def GoogLeNet(include_top=True, weights=None, input_tensor=None, input_shape=Non
             raise ValueError("aux_logits=True needs a fixed input height and width "
                              f"(its heads flatten a 4×4 map), got input_shape "
                              f"{input_shape}")
-        side = _side_at_4a(stem, min(h, w), preset)
-        if side < _AUX_POOL:
-            least = _least_input_for_aux(stem, preset)
+        side = _side_at_4a(stem, min(h, w))
+        # torchvision's adaptive 4×4 pool takes any map; the paper's 5×5/3 needs 5×5.
+        if side < _AUX_POOL and not torchvision:
+            least = _least_input_for_aux(stem)
             raise ValueError(
                 f"aux_logits=True needs an input of at least {least}×{least} with the "
                 f"{stem} stem: the auxiliary heads average-pool 5×5 windows of the "
@@ -433,7 +429,8 @@ def GoogLeNet(include_top=True, weights=None, input_tensor=None, input_shape=Non
                 aux_outputs.append(_aux_classifier(
                     x, classes=classes, classifier_activation=classifier_activation,
                     batch_norm=batch_norm, use_bias=use_bias,
-                    bn_epsilon=_BN_EPSILON[stem], dropout=aux_dropout, name=aux_name))
+                    bn_epsilon=_BN_EPSILON[stem], dropout=aux_dropout, name=aux_name,
+                    adaptive=torchvision))
 
     x = classifier_head(x, include_top=include_top, pooling=pooling, classes=classes,
                         classifier_activation=classifier_activation, top_dropout=dropout)

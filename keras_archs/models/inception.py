@@ -53,7 +53,7 @@ from __future__ import annotations
 
 import keras
 
-from keras_archs._validation import check_choice, check_rate
+from keras_archs._validation import check_bool, check_choice, check_rate
 from keras_archs.models._builder import (
     check_common_args, classifier_head, finish_model, model_input, resolve_stem)
 from keras_archs.registry import register_model
@@ -270,11 +270,50 @@ def inception_v3_torch_keys(model):
     for layer in model.layers:
         if not layer.weights or layer.name == "predictions":
             continue
-        module, leaf = layer.name.rsplit("_", 1)  # leaf: "conv" or "bn"
+        module, leaf = layer.name.rsplit("_", 1)  # leaf: "conv", "bn" (or "fc")
         if module.startswith("Mixed_"):
             module = f"{module[:8]}.{module[9:]}"  # Mixed_5b_branch1x1 → Mixed_5b.branch1x1
+        elif module.startswith("AuxLogits_"):
+            module = f"AuxLogits.{module[10:]}"  # AuxLogits_conv0 → AuxLogits.conv0
         keys[layer.name] = f"{module}.{leaf}"
     return keys
+
+
+def _side_at_mixed6e(side):
+    """Height/width of ``Mixed_6e``'s output for an input ``side`` (ImageNet stem)."""
+    side = (side - 3) // 2 + 1 - 2  # Conv2d_1a_3x3 (stride 2), Conv2d_2a_3x3 (valid)
+    side = (side - 3) // 2 + 1 - 2  # maxpool1, Conv2d_4a_3x3 (valid)
+    side = (side - 3) // 2 + 1  # maxpool2
+    return (side - 3) // 2 + 1  # Mixed_6a's 3×3/2 valid reduction
+
+
+def _check_aux(*, preset, stem, include_top, input_shape):
+    if preset != "torchvision":
+        raise ValueError("aux_logits=True needs preset='torchvision' (keras.applications' "
+                         "InceptionV3 has no auxiliary classifier)")
+    if stem != "imagenet":
+        raise ValueError("aux_logits=True needs the imagenet stem")
+    if not include_top:
+        raise ValueError("aux_logits=True needs include_top=True (the auxiliary head "
+                         "is a classifier)")
+    h, w = input_shape[:2]
+    # AuxLogits: a 5×5/3 pool, then a valid 5×5 conv: Mixed_6e must be at least 17×17.
+    if h is None or w is None or _side_at_mixed6e(min(h, w)) < 17:
+        least = next(n for n in range(75, 400) if _side_at_mixed6e(n) >= 17)
+        raise ValueError(
+            f"aux_logits=True needs a fixed input of at least {least}×{least} (its head "
+            f"needs Mixed_6e at 17×17 or more), got input_shape {input_shape}")
+
+
+def _aux_head(x, *, layers, classes, classifier_activation):
+    """torchvision's ``InceptionAux`` on Mixed_6e (17×17×768 at 299×299)."""
+    x = keras.layers.AveragePooling2D(5, strides=3, name="AuxLogits_avg_pool")(x)
+    x = layers.conv(x, 128, 1, name="AuxLogits_conv0")
+    x = layers.conv(x, 768, 5, padding="valid", name="AuxLogits_conv1")
+    x = keras.layers.GlobalAveragePooling2D(name="AuxLogits_gap")(x)
+    x = keras.layers.Dense(classes, name="AuxLogits_fc")(x)
+    return keras.layers.Activation(classifier_activation or "linear", dtype="float32",
+                                   name="aux")(x)
 
 
 def _applications_imagenet(*, include_top, input_shape):
@@ -318,7 +357,8 @@ def _copy_by_order(model, reference):
 
 def InceptionV3(include_top=True, weights=None, input_tensor=None, input_shape=None,
                 pooling=None, classes=1000, classifier_activation="softmax", *,
-                preset="keras", stem="auto", dropout=None, name=None):
+                preset="keras", stem="auto", dropout=None, aux_logits=False,
+                name=None):
     """Inception v3, keras.applications signature.
 
     Args:
@@ -328,6 +368,12 @@ def InceptionV3(include_top=True, weights=None, input_tensor=None, input_shape=N
         stem: ``"auto"`` (CIFAR up to 64×64 without weights), ``"imagenet"`` or
             ``"cifar"`` (stride-1 stem without max-pools, see the module docstring).
         dropout: rate before the classifier; default 0 (keras) or 0.5 (torchvision).
+        aux_logits: with ``preset="torchvision"``, add torchvision's auxiliary
+            classifier on ``Mixed_6e`` (``AuxLogits``: 5×5/3 average pool, 1×1 conv
+            128, 5×5 conv 768, global average pool, fc); the model then has two
+            outputs ``[predictions, aux]``, and torchvision's ImageNet checkpoint
+            (which has ``AuxLogits`` keys) loads whole. Needs an input of at least
+            299×299 (``Mixed_6e`` at 17×17, as in torchvision) and ``include_top``.
         input_shape: default 299×299×3; at least 75×75 with the ImageNet stem, 7×7
             with the CIFAR one.
         name: model name; default ``inception_v3`` / ``tv_inception_v3`` (+
@@ -335,6 +381,7 @@ def InceptionV3(include_top=True, weights=None, input_tensor=None, input_shape=N
     """
     check_choice(preset, "preset", PRESETS)
     torchvision = preset == "torchvision"
+    check_bool(aux_logits, "aux_logits")
     if dropout is None:
         dropout = 0.5 if torchvision else 0.0
     dropout = check_rate(dropout, "dropout")
@@ -351,6 +398,9 @@ def InceptionV3(include_top=True, weights=None, input_tensor=None, input_shape=N
             f"input_shape must be at least {least}×{least} with the {stem} stem (its "
             f"mixed8 reduction needs a 3×3 map), got {input_shape}"
             + (". Use stem='cifar' for small images." if stem == "imagenet" else ""))
+    if aux_logits:
+        _check_aux(preset=preset, stem=stem, include_top=include_top,
+                   input_shape=input_shape)
     if name is None:
         name = "tv_inception_v3" if torchvision else "inception_v3"
         name += "_cifar" if stem == "cifar" else ""
@@ -363,10 +413,16 @@ def InceptionV3(include_top=True, weights=None, input_tensor=None, input_shape=N
     layers = InceptionLayers(preset, stem)
     x, inputs = model_input(input_tensor, input_shape)
     x = inception_stem(x, layers=layers)
+    aux = None
     for block, module, keras_name, kwargs in _MODULES:
         x = block(x, layers=layers, name=module, keras_name=keras_name, **kwargs)
+        if aux_logits and module == "Mixed_6e":
+            aux = _aux_head(x, layers=layers, classes=classes,
+                            classifier_activation=classifier_activation)
     x = classifier_head(x, include_top=include_top, pooling=pooling, classes=classes,
                         classifier_activation=classifier_activation, top_dropout=dropout)
+    if aux is not None:
+        x = [x, aux]
     model = finish_model(inputs, x, name=name, weights=None if imagenet else weights,
                          torch_keys=inception_v3_torch_keys if torchvision else None)
     if reference is not None:

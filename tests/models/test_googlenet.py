@@ -4,6 +4,9 @@ Parameter counts are derived here from the paper's Table 1 (the six widths of ev
 module) with the formulas below, independently of the model code.
 """
 
+import json
+from pathlib import Path
+
 import keras
 import numpy as np
 import pytest
@@ -13,8 +16,12 @@ from keras_archs import (
     googlenet_inference_model, inception_v1_block, list_models, model_info,
     naive_inception_block)
 from keras_archs.analysis import count_params
+from keras_archs.layers import AdaptiveAveragePooling2D
 from keras_archs.models import googlenet as googlenet_module
 from keras_archs.models.googlenet import INCEPTION_V1_MODULES
+from keras_archs.weights import load_torch_weights
+
+REPO = Path(__file__).resolve().parents[2]
 
 TORCHVISION_GOOGLENET = 6_624_904  # torchvision googlenet, no aux heads, 1000 classes
 
@@ -262,6 +269,46 @@ def test_torchvision_preset_is_torchvisions_layout():
     assert set(keys) == {layer.name for layer in model.layers if layer.weights}
 
 
+def _torch_state(shapes):
+    rng = np.random.default_rng(0)
+    return {key: rng.normal(0, 0.1, shape).astype("float32") for key, shape in shapes}
+
+
+def _torchvision_keys(twin):
+    """(key, shape) of a torchvision state dict, from the reference fixture."""
+    path = REPO / "tests" / "fixtures" / "torch_reference" / "reference.json"
+    entries = json.loads(path.read_text())["models"][twin]["state_dict"]
+    return [(key, tuple(shape)) for key, shape, dtype in entries
+            if dtype.startswith("float")]
+
+
+def test_torchvision_aux_heads_load_torchvisions_aux_keys():
+    """torchvision's ImageNet checkpoint has aux1/aux2 (InceptionAux: adaptive 4×4
+    average pool, BasicConv2d 128, fc1 2048→1024, fc2 1024→1000): with
+    aux_logits=True every key of it finds a layer."""
+    model = create_model("tv_googlenet", aux_logits=True, classifier_activation=None)
+    pool = model.get_layer("aux1_avg_pool")
+    assert isinstance(pool, AdaptiveAveragePooling2D) and pool.output.shape[1:] == (
+        4, 4, 512)
+    shapes = _torchvision_keys("torchvision.googlenet")
+    for aux, channels in (("aux1", 512), ("aux2", 528)):
+        shapes += [(f"{aux}.conv.conv.weight", (128, channels, 1, 1))]
+        shapes += [(f"{aux}.conv.bn.{leaf}", (128,))
+                   for leaf in ("weight", "bias", "running_mean", "running_var")]
+        shapes += [(f"{aux}.fc1.weight", (1024, 2048)), (f"{aux}.fc1.bias", (1024,)),
+                   (f"{aux}.fc2.weight", (1000, 1024)), (f"{aux}.fc2.bias", (1000,))]
+    state = _torch_state(shapes)
+    load_torch_weights(model, state, googlenet_module.googlenet_torch_keys)
+    np.testing.assert_array_equal(model.get_layer("aux2_conv").kernel.numpy(),
+                                  state["aux2.conv.conv.weight"].transpose(2, 3, 1, 0))
+    np.testing.assert_array_equal(model.get_layer("aux1_predictions").kernel.numpy(),
+                                  state["aux1.fc2.weight"].T)
+    # fc1 reads PyTorch's (C, H, W) flattening: rows permuted to Keras' (H, W, C).
+    fc1 = state["aux1.fc1.weight"].T.reshape(128, 4, 4, 1024).transpose(1, 2, 0, 3)
+    np.testing.assert_array_equal(model.get_layer("aux1_fc").kernel.numpy(),
+                                  fc1.reshape(2048, 1024))
+
+
 @pytest.mark.parametrize("side, expected", [(15, 1), (79, 3)])
 def test_torchvision_ceil_mode_pools_at_odd_sizes(side, expected):
     """PyTorch's output sizes: conv1 (7, stride 2, padding 3) floor((n - 1) / 2) + 1,
@@ -325,8 +372,6 @@ def test_block_bad_input_raises_before_building(call, error, match, monkeypatch)
      r"stem \(with preset='torchvision'\) must be one of"),
     (dict(preset="torchvision", batch_norm=False), ValueError,
      "batch_norm must be True with preset='torchvision'"),
-    (dict(preset="torchvision", input_shape=(78, 78, 3), aux_logits=True), ValueError,
-     "at least 79×79 with the imagenet stem"),
 ])
 def test_googlenet_bad_input_raises_before_building(kwargs, error, match, monkeypatch):
     monkeypatch.setattr(googlenet_module, "model_input", _must_not_build)

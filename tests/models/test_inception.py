@@ -1,5 +1,8 @@
 """Inception v3: keras.applications' twin (names, order, weights) and torchvision's."""
 
+import json
+from pathlib import Path
+
 import keras
 import numpy as np
 import pytest
@@ -7,6 +10,9 @@ import pytest
 from keras_archs import InceptionLayers, InceptionV3, create_model, model_info
 from keras_archs.analysis import count_params
 from keras_archs.models import inception as inception_module
+from keras_archs.weights import load_torch_weights
+
+REPO = Path(__file__).resolve().parents[2]
 
 # keras.applications.InceptionV3(weights=None): 23,851,784 (STYLE.md; also built below).
 KERAS_INCEPTION_V3 = 23_851_784
@@ -106,6 +112,33 @@ def test_torchvision_twin_layout_and_count():
     np.testing.assert_allclose(np.asarray(probs).sum(), 1.0, rtol=1e-5)
 
 
+def test_torchvision_aux_head_loads_torchvisions_aux_keys():
+    """aux_logits=True adds torchvision's AuxLogits (5×5/3 average pool, conv 128,
+    conv 5×5 768, global average, fc 768→1000): 27,161,264 parameters, torchvision's
+    Inception_V3_Weights num_params; every key of a torchvision state dict with
+    AuxLogits finds a layer."""
+    model = create_model("tv_inception_v3", aux_logits=True, classifier_activation=None)
+    assert model.output_names == ["predictions_activation", "aux"]
+    assert count_params(model, include_bn_statistics=False) == 27_161_264
+    assert model.get_layer("AuxLogits_conv1_conv").output.shape[1:] == (1, 1, 768)
+    path = REPO / "tests" / "fixtures" / "torch_reference" / "reference.json"
+    shapes = [(key, tuple(shape)) for key, shape, dtype in json.loads(
+        path.read_text())["models"]["torchvision.inception_v3"]["state_dict"]
+        if dtype.startswith("float")]
+    for conv, c_in, c_out, k in (("conv0", 768, 128, 1), ("conv1", 128, 768, 5)):
+        shapes += [(f"AuxLogits.{conv}.conv.weight", (c_out, c_in, k, k))]
+        shapes += [(f"AuxLogits.{conv}.bn.{leaf}", (c_out,))
+                   for leaf in ("weight", "bias", "running_mean", "running_var")]
+    shapes += [("AuxLogits.fc.weight", (1000, 768)), ("AuxLogits.fc.bias", (1000,))]
+    rng = np.random.default_rng(0)
+    state = {key: rng.normal(0, 0.1, shape).astype("float32") for key, shape in shapes}
+    load_torch_weights(model, state, inception_module.inception_v3_torch_keys)
+    np.testing.assert_array_equal(model.get_layer("AuxLogits_conv1_conv").kernel.numpy(),
+                                  state["AuxLogits.conv1.conv.weight"].transpose(2, 3, 1, 0))
+    np.testing.assert_array_equal(model.get_layer("AuxLogits_fc").kernel.numpy(),
+                                  state["AuxLogits.fc.weight"].T)
+
+
 def test_pool_branch_counts_padding_like_pytorch():
     """On a map of ones, PyTorch's count_include_pad=True gives 4/9 in the corners and
     6/9 on the edges; Keras' "same" average pool gives 1 everywhere."""
@@ -170,6 +203,12 @@ def test_cifar_variant_at_32x32():
     (dict(preset="torchvision", weights="imagenet"), ValueError,
      "only available for models with a keras.applications counterpart"),
     (dict(weights="imagenet", classes=10), ValueError, "needs classes=1000"),
+    (dict(aux_logits=True), ValueError, "aux_logits=True needs preset='torchvision'"),
+    (dict(preset="torchvision", aux_logits=True, input_shape=(298, 298, 3)), ValueError,
+     r"aux_logits=True needs a fixed input of at least 299×299"),
+    (dict(preset="torchvision", aux_logits=True, include_top=False), ValueError,
+     "aux_logits=True needs include_top=True"),
+    (dict(aux_logits=1), TypeError, "aux_logits must be True or False"),
 ])
 def test_bad_input_raises_before_building(kwargs, error, match, monkeypatch):
     monkeypatch.setattr(inception_module, "model_input", _must_not_build)
