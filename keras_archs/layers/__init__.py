@@ -10,5 +10,5 @@ from keras_archs.layers.residual import (
 from keras_archs.layers.shuffle import ChannelShuffle, ChannelSplit
 
 __all__ = ["AdaptiveAveragePooling2D", "ChannelShuffle", "ChannelSplit",
-           "ChannelZeroPadding", "LocalResponseNormalization", "conv_bn_act", "residual_add", "se_block",
-           "subsample", "zero_pad_shortcut"]
+           "ChannelZeroPadding", "LocalResponseNormalization", "conv_bn_act",
+           "residual_add", "se_block", "subsample", "zero_pad_shortcut"]

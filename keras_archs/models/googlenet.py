@@ -513,7 +513,7 @@ def googlenet_inference_model(model):
 @register_model(family="googlenet", paper="Szegedy et al. 2014, arXiv:1409.4842",
                 default_input_shape=(224, 224, 3))
 def googlenet(**kwargs):
-    """GoogLeNet (Inception v1), the paper's real 5×5 branches, with BatchNorm; kuangliu's CIFAR layout at 32×32."""
+    """GoogLeNet (Inception v1) with the paper's real 5×5 branches and BatchNorm; CIFAR stem."""
     return GoogLeNet(**kwargs)
 
 
@@ -523,5 +523,5 @@ def googlenet(**kwargs):
                 reference_counts_bn_statistics=False, default_input_shape=(224, 224, 3),
                 preprocessing="torch", torchvision="googlenet")
 def tv_googlenet(**kwargs):
-    """GoogLeNet in torchvision's layout (3×3 "5×5" branches, pytorch/vision#906; ceil-mode pools): its weights load."""
+    """GoogLeNet as torchvision's (3×3 "5×5" branches, pytorch/vision#906): its weights load."""
     return GoogLeNet(preset="torchvision", **kwargs)

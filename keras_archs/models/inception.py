@@ -446,5 +446,5 @@ def inception_v3(**kwargs):
                 reference_input_shape=(299, 299, 3), preprocessing="torch",
                 torchvision="inception_v3")
 def tv_inception_v3(**kwargs):
-    """Inception v3 in torchvision's layout (BN with γ, count_include_pad pools): its weights load."""
+    """Inception v3 in torchvision's layout (BN with γ, padded avg pools): its weights load."""
     return InceptionV3(preset="torchvision", **kwargs)
