@@ -521,7 +521,8 @@ def googlenet(**kwargs):
                 name="tv_googlenet", reference_params=6_624_904,
                 reference_source="torchvision.models.googlenet (aux_logits=False)",
                 reference_counts_bn_statistics=False, default_input_shape=(224, 224, 3),
-                preprocessing="torch", torchvision="googlenet")
+                preprocessing="torch", torchvision="googlenet", top1=69.778,
+                top1_source="torchvision GoogLeNet_Weights.IMAGENET1K_V1")
 def tv_googlenet(**kwargs):
     """GoogLeNet as torchvision's (3×3 "5×5" branches, pytorch/vision#906): its weights load."""
     return GoogLeNet(preset="torchvision", **kwargs)

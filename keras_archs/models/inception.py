@@ -444,7 +444,8 @@ def inception_v3(**kwargs):
                 reference_source="torchvision.models.inception_v3(aux_logits=False)",
                 reference_counts_bn_statistics=False, default_input_shape=(299, 299, 3),
                 reference_input_shape=(299, 299, 3), preprocessing="torch",
-                torchvision="inception_v3")
+                torchvision="inception_v3", top1=77.294,
+                top1_source="torchvision Inception_V3_Weights.IMAGENET1K_V1")
 def tv_inception_v3(**kwargs):
     """Inception v3 in torchvision's layout (BN with γ, padded avg pools): its weights load."""
     return InceptionV3(preset="torchvision", **kwargs)

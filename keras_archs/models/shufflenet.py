@@ -345,7 +345,7 @@ def shufflenet_v1(**kwargs):
     return ShuffleNetV1(**kwargs)
 
 
-def _register_v2(width, params):
+def _register_v2(width, params, top1):
     tag = _width_tag(width)
 
     def build(**kwargs):
@@ -358,11 +358,12 @@ def _register_v2(width, params):
         reference_source=f"torchvision ShuffleNet_V2_{tag.upper()}_Weights meta "
                          "num_params",
         reference_counts_bn_statistics=False, preprocessing="torch",
-        torchvision=f"shufflenet_v2_{tag}")(build)
+        torchvision=f"shufflenet_v2_{tag}", top1=top1,
+        top1_source=f"torchvision ShuffleNet_V2_{tag.upper()}_Weights.IMAGENET1K_V1")(build)
 
 
-# torchvision's ShuffleNet_V2_X*_Weights.IMAGENET1K_V1.meta["num_params"].
-shufflenet_v2_x0_5 = _register_v2(0.5, 1_366_792)
-shufflenet_v2_x1_0 = _register_v2(1.0, 2_278_604)
-shufflenet_v2_x1_5 = _register_v2(1.5, 3_503_624)
-shufflenet_v2_x2_0 = _register_v2(2.0, 7_393_996)
+# torchvision's ShuffleNet_V2_X*_Weights.IMAGENET1K_V1: meta["num_params"] and acc@1.
+shufflenet_v2_x0_5 = _register_v2(0.5, 1_366_792, 60.552)
+shufflenet_v2_x1_0 = _register_v2(1.0, 2_278_604, 69.362)
+shufflenet_v2_x1_5 = _register_v2(1.5, 3_503_624, 72.996)
+shufflenet_v2_x2_0 = _register_v2(2.0, 7_393_996, 76.230)
