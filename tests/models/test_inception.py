@@ -49,10 +49,12 @@ def test_keras_twin_names_order_count_and_weights_file(tmp_path):
     np.testing.assert_array_equal(np.asarray(model(x)), np.asarray(reference(x)))
 
 
-def test_imagenet_weights_copied_by_order_not_by_automatic_names(monkeypatch):
+def test_imagenet_weights_copied_by_order_not_by_automatic_names(monkeypatch, tmp_path):
     """keras.applications names InceptionV3's layers automatically, so after another
     auto-named Conv2D its first convolution is conv2d_1, not conv2d: the copy must
-    follow creation order. (The download is replaced by random weights offline.)"""
+    follow creation order. (The download is replaced by random weights offline.)
+    The file keras.applications downloads is a legacy .h5: saved in that format, it
+    loads through weights=path with the same outputs."""
     built, original = [], keras.applications.InceptionV3
 
     def offline_inception(weights, **kwargs):
@@ -72,6 +74,16 @@ def test_imagenet_weights_copied_by_order_not_by_automatic_names(monkeypatch):
     np.testing.assert_allclose(np.asarray(model(x)),
                                np.asarray(keras.ops.mean(features, axis=(1, 2))),
                                rtol=1e-6, atol=1e-6)
+
+    import h5py
+    from keras.src.legacy.saving import legacy_h5_format
+
+    path = tmp_path / "inception_v3_weights_tf_dim_ordering_tf_kernels_notop.h5"
+    with h5py.File(path, "w") as f:
+        legacy_h5_format.save_weights_to_hdf5_group(f, reference)
+    from_file = InceptionV3(include_top=False, weights=path, input_shape=(75, 75, 3),
+                            pooling="avg")
+    np.testing.assert_array_equal(np.asarray(from_file(x)), np.asarray(model(x)))
 
 
 def test_imagenet_offline_fails_with_the_local_path_alternative(monkeypatch):
