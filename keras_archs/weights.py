@@ -169,17 +169,24 @@ def _load_imagenet(model, keras_applications: str, kwargs: dict) -> None:
             "to ~/.keras/models on first use, which needs network access. On an "
             "offline machine, copy the file there or pass weights='/path/to/file"
             ".weights.h5'.") from err
-    for layer in model.layers:
-        if not layer.weights:
-            continue
-        try:
-            source = reference.get_layer(layer.name)
-        except ValueError:
+    # Layers keras.applications leaves unnamed (EfficientNet's input Normalization)
+    # take session-counter names ("normalization_3") there: those pair in order.
+    ours = [layer for layer in model.layers if layer.weights]
+    theirs = {layer.name: layer for layer in reference.layers if layer.weights}
+    ours_names = {layer.name for layer in ours}
+    unmatched = [layer for name, layer in theirs.items() if name not in ours_names]
+    for layer in ours:
+        source = theirs.get(layer.name)
+        if source is None and unmatched and type(unmatched[0]) is type(layer):
+            source = unmatched.pop(0)
+        if source is None:
             raise ValueError(
                 f"keras.applications.{keras_applications} has no layer named "
                 f"{layer.name!r}; ImageNet weights cannot be copied into this "
-                "configuration") from None
+                "configuration")
         layer.set_weights(source.get_weights())
+        if isinstance(layer, keras.layers.Normalization):
+            layer.finalize_state()  # set_weights alone leaves its cached mean/var
 
 
 # ------------------------------------------------------------- PyTorch checkpoints

@@ -1,5 +1,6 @@
-"""``keras-archs flops`` (parameters and multiply-adds) and ``keras-archs plot``
-(an architecture diagram of a model or of one block)."""
+"""``keras-archs flops`` (parameters and multiply-adds), ``keras-archs plot`` (an
+architecture diagram of a model or of one block) and ``keras-archs bench`` (throughput
+against keras.applications)."""
 
 from __future__ import annotations
 
@@ -52,6 +53,20 @@ def register(sub):
     p.add_argument("--overwrite", action="store_true",
                    help="replace --out if it exists (otherwise refused)")
     p.set_defaults(func=run_plot)
+
+    p = sub.add_parser(
+        "bench", help="throughput of our models vs keras.applications'",
+        description="A small version of benchmarks/vs_applications.py: train and infer "
+                    "with each matching model that has a keras.applications twin and "
+                    "with that twin, in this process, and print images/s and the ratio "
+                    "ours/theirs. Also says whether TensorFlow's oneDNN kernels are on.")
+    p.add_argument("pattern", nargs="?", default=None,
+                   help="shell pattern (default: resnet50, vgg16, mobilenetv2, "
+                        "densenet121, efficientnetb0 where present)")
+    p.add_argument("--batch-size", type=int, default=8)
+    p.add_argument("--image-size", type=int, default=96)
+    p.add_argument("--steps", type=int, default=3, help="batches per timed round")
+    p.set_defaults(func=run_bench)
 
 
 def run_flops(args):
@@ -128,3 +143,29 @@ def run_plot(args):
     print(f"wrote {out} ({model.name}: {len(model.layers)} layers, "
           f"{model.count_params():,} parameters)")
     return 0
+
+
+def run_bench(args):
+    from keras_archs._validation import check_positive_int
+    from keras_archs.analysis.throughput import (
+        HEADER, applications_pairs, compare_with_applications, cpu_count,
+        onednn_enabled)
+
+    check_positive_int(args.batch_size, "batch_size")
+    check_positive_int(args.steps, "steps")
+    check_positive_int(args.image_size, "image_size", minimum=32)
+    names = None
+    if args.pattern:
+        names = [n for n, _ in applications_pairs(args.pattern)]
+        if not names:
+            raise ValueError(
+                f"no model matching {args.pattern!r} has a keras.applications twin; "
+                f"those that do: {', '.join(n for n, _ in applications_pairs())}")
+    rows = []
+    print(f"oneDNN {'on' if onednn_enabled() else 'off'}; {cpu_count()} CPUs; batch "
+          f"{args.batch_size}, {args.image_size}x{args.image_size}, {args.steps} steps")
+    print(HEADER, flush=True)
+    rows = compare_with_applications(names, batch_size=args.batch_size,
+                                     image_size=args.image_size, steps=args.steps,
+                                     rounds=1, progress=lambda r: print(r, flush=True))
+    return 0 if rows else 1

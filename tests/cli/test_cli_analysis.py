@@ -69,3 +69,14 @@ def test_flops_prints_params_and_gmacs_per_model(run_cli):
     assert (family, shape) == ("resnet", "32x32x3")
     assert params == f"{model.count_params():,}"
     assert gmacs == f"{count_macs(model) / 1e9:.3f}"
+
+
+@pytest.mark.parametrize("args,words", [
+    (("bench", "lenet*"), "no model matching 'lenet*' has a keras.applications twin"),
+    (("bench", "vgg16", "--batch-size", "0"), "batch"),
+])
+def test_bench_bad_input_is_one_line_and_exit_2(run_cli, args, words):
+    result = run_cli(*args)
+    assert result.returncode == 2
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith("keras-archs bench: error:") and words in last
