@@ -329,6 +329,10 @@ def googlenet_torch_keys(model):
     return keys
 
 
+# torchvision's ImageNet file carries the auxiliary heads even for aux_logits=False.
+googlenet_torch_keys.optional_prefixes = ("aux1.", "aux2.")
+
+
 def GoogLeNet(include_top=True, weights=None, input_tensor=None, input_shape=None,
               pooling=None, classes=1000, classifier_activation="softmax", *,
               aux_logits=False, stem="auto", batch_norm=True, dropout=None,

@@ -279,6 +279,10 @@ def inception_v3_torch_keys(model):
     return keys
 
 
+# torchvision's ImageNet file carries the auxiliary head even for aux_logits=False.
+inception_v3_torch_keys.optional_prefixes = ("AuxLogits.",)
+
+
 def _side_at_mixed6e(side):
     """Height/width of ``Mixed_6e``'s output for an input ``side`` (ImageNet stem)."""
     side = (side - 3) // 2 + 1 - 2  # Conv2d_1a_3x3 (stride 2), Conv2d_2a_3x3 (valid)
