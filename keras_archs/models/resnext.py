@@ -19,7 +19,7 @@ import numbers
 
 from keras_archs._validation import check_positive_int
 from keras_archs.models._residual import resnext_block
-from keras_archs.models.resnet import ResNet, imagenet_constructor
+from keras_archs.models._resnet_builder import ResNet, imagenet_constructor
 from keras_archs.registry import register_model
 
 __all__ = ["resnext_block", "ResNeXt", "CifarResNeXt", "ResNeXt50_32x4d",

@@ -16,7 +16,8 @@ the paper's CIFAR ResNets (He et al. §4.2) with SE (reduction 16) in every bloc
 from __future__ import annotations
 
 from keras_archs.models._residual import timm_se
-from keras_archs.models.resnet import CifarResNet, imagenet_constructor
+from keras_archs.models._resnet_builder import imagenet_constructor
+from keras_archs.models.resnet import CifarResNet
 from keras_archs.registry import register_model
 
 __all__ = ["SEResNet50", "SEResNet101", "SEResNeXt50_32x4d", "SEResNet20",

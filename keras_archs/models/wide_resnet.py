@@ -22,8 +22,8 @@ from keras_archs.models._builder import (
     check_common_args, classifier_head, model_input, resolve_stem)
 from keras_archs.models._residual import (
     _Names, batch_norm, conv, resolve_preset, residual_unit)
-from keras_archs.models.resnet import (
-    CIFAR_BN, _finish, imagenet_constructor, resnet_torch_keys)
+from keras_archs.models._resnet_builder import (
+    CIFAR_BN, _finish, imagenet_constructor)
 from keras_archs.registry import register_model
 
 __all__ = ["WideResNet", "WideResNet50_2", "WideResNet101_2", "WRN28_10", "WRN16_8"]
