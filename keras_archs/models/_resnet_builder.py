@@ -11,7 +11,6 @@ timm's ResNet module names. The named models live in ``resnet.py``, ``resnext.py
 
 from __future__ import annotations
 
-import inspect
 import math
 import numbers
 import re
@@ -86,14 +85,6 @@ def resnet_torch_keys(model):
                 keys[layer.name] = template.format(**fields)
                 break
     return keys
-
-
-def _finish(inputs, outputs, *, torch_keys, **kwargs):
-    # finish_model gains torch_keys with the PyTorch loader; pass it where it exists.
-    if torch_keys is not None and \
-            "torch_keys" in inspect.signature(finish_model).parameters:
-        kwargs["torch_keys"] = torch_keys
-    return finish_model(inputs, outputs, **kwargs)
 
 
 # ------------------------------------------------------------- the generic builder
@@ -314,7 +305,7 @@ def ResNet(block_fn=None, stack_sizes=None, filters=IMAGENET_FILTERS, include_to
               preset=preset)
     # PyTorch twins are v1 with keras names (v2 and official names have none).
     torch_keys = resnet_torch_keys if naming == "keras" and not preact else None
-    return _finish(
+    return finish_model(
         inputs, x, name=name, weights=weights, keras_applications=keras_applications,
         applications_kwargs=dict(include_top=include_top, input_shape=input_shape,
                                  pooling=pooling, classes=classes),

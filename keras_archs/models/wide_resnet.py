@@ -19,11 +19,11 @@ import keras
 
 from keras_archs._validation import check_positive_int, check_rate
 from keras_archs.models._builder import (
-    check_common_args, classifier_head, model_input, resolve_stem)
+    check_common_args, classifier_head, finish_model, model_input, resolve_stem)
 from keras_archs.models._residual import (
     _Names, batch_norm, conv, resolve_preset, residual_unit)
 from keras_archs.models._resnet_builder import (
-    CIFAR_BN, _finish, imagenet_constructor)
+    CIFAR_BN, imagenet_constructor)
 from keras_archs.registry import register_model
 
 __all__ = ["WideResNet", "WideResNet50_2", "WideResNet101_2", "WRN28_10", "WRN16_8"]
@@ -89,7 +89,7 @@ def WideResNet(depth=28, width=10, dropout_rate=0.3, include_top=True, weights=N
     x = keras.layers.Activation("relu", name="post_relu")(x)
     x = classifier_head(x, include_top=include_top, pooling=pooling, classes=classes,
                         classifier_activation=classifier_activation)
-    return _finish(inputs, x, name=name, weights=weights, torch_keys=None)
+    return finish_model(inputs, x, name=name, weights=weights)
 
 
 def WRN28_10(**kwargs):
