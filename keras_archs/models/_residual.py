@@ -36,8 +36,7 @@ from keras_archs._validation import (
     check_rate, check_tensor_4d)
 from keras_archs.layers.attention import se_block
 from keras_archs.layers.residual import residual_add, subsample, zero_pad_shortcut
-from keras_archs.models._presets import (  # noqa: F401 (re-exported)
-    NAMINGS, PRESETS, Preset, _Names, block_letter, resolve_preset)
+from keras_archs.models._presets import NAMINGS, _Names, resolve_preset
 
 __all__ = [
     "SHORTCUTS", "check_attention", "check_se_ratio", "residual_unit", "basic_block",

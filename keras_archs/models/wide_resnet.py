@@ -20,8 +20,8 @@ import keras
 from keras_archs._validation import check_positive_int, check_rate
 from keras_archs.models._builder import (
     check_common_args, classifier_head, finish_model, model_input, resolve_stem)
-from keras_archs.models._residual import (
-    _Names, batch_norm, conv, resolve_preset, residual_unit)
+from keras_archs.models._presets import _Names, resolve_preset
+from keras_archs.models._residual import batch_norm, conv, residual_unit
 from keras_archs.models._resnet_builder import (
     CIFAR_BN, imagenet_constructor)
 from keras_archs.registry import register_model

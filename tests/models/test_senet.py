@@ -3,8 +3,6 @@
 import numpy as np
 import pytest
 
-import keras
-
 from keras_archs import create_model, model_info
 from keras_archs.analysis import count_params
 from keras_archs.models._resnet_builder import resnet_torch_keys
