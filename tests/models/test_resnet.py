@@ -9,6 +9,7 @@ import keras
 from keras_archs import create_model, list_models, model_info
 from keras_archs.analysis.flops import count_params
 from keras_archs.layers import ChannelZeroPadding, zero_pad_shortcut
+from keras_archs.models import _residual, _resnet_builder
 from keras_archs.models import resnet as R
 
 # Published counts (STYLE.md): keras.applications 3.x at 224×224, 1000 classes.
@@ -210,7 +211,7 @@ def test_basic_and_bottleneck_blocks():
     assert "s2b1_0_conv" in names      # new width: projection (option B)
     assert "s4b1_0_conv" not in names and "s4b1_0_pad" in names  # option A
     assert isinstance(model.get_layer("s4b1_0_pad"), ChannelZeroPadding)
-    seed = R.basic_block(inputs, 64, naming="seed", stage=3, block="a")
+    seed = R.basic_block(inputs, 64, naming="tf_official", stage=3, block="a")
     seed_names = [l.name for l in keras.Model(inputs, seed).layers]
     for expected in ("res3a_branch2a", "bn3a_branch2b", "res3a_branch1"):
         assert expected in seed_names
@@ -289,8 +290,9 @@ def no_build(monkeypatch):
     def boom(*args, **kwargs):
         raise AssertionError("a layer was built before the bad input was rejected")
 
-    monkeypatch.setattr(R, "model_input", boom)
-    monkeypatch.setattr(R, "_residual_unit", boom)
+    monkeypatch.setattr(_resnet_builder, "model_input", boom)
+    monkeypatch.setattr(_resnet_builder, "residual_unit", boom)
+    monkeypatch.setattr(_residual, "residual_unit", boom)
 
 
 @pytest.mark.parametrize("call, words", [
@@ -312,7 +314,9 @@ def no_build(monkeypatch):
     (lambda: R.ResNet(depth=18, shortcut="D"), "shortcut must be one of"),
     (lambda: R.ResNet(depth=18, naming="caffe"), "naming must be one of"),
     (lambda: R.ResNet(depth=18, stem="tiny"), "stem must be one of"),
-    (lambda: R.ResNet(depth=18, batch_norm_decay=1.5), "batch_norm_decay"),
+    (lambda: R.ResNet(depth=18, bn_momentum=1.5), "bn_momentum"),
+    (lambda: R.ResNet(depth=18, bn_epsilon=0), "bn_epsilon"),
+    (lambda: R.ResNet(depth=18, preset="seed"), "preset must be one of"),
     (lambda: R.ResNet(depth=18, pooling="sum"), "pooling must be one of"),
     (lambda: R.ResNet18(input_shape=(32, 32, 3), weights="imagenet"),
      "keras.applications counterpart"),
@@ -337,7 +341,9 @@ def test_bad_model_arguments_raise_before_building(no_build, call, words):
     (lambda x: R.bottleneck_block(x, 16, strides=0, name="b"), "strides"),
     (lambda x: R.basic_block("not a tensor", 8, name="b"), "4-D Keras tensor"),
     (lambda x: R.basic_block(x, 8), "name must be a string"),
-    (lambda x: R.basic_block(x, 8, naming="seed", stage=2), "block must be"),
+    (lambda x: R.basic_block(x, 8, naming="tf_official", stage=2), "block must be"),
+    (lambda x: R.conv_block(x, 3, [64, 64, 256], 2, "a", batch_norm_decay=1.0),
+     "batch_norm_decay"),
 ])
 def test_bad_block_arguments_raise_before_building(no_build, call, words):
     with pytest.raises((ValueError, TypeError), match=words):
