@@ -215,5 +215,8 @@ def create_model(
         input_shape = info.default_input_shape
     if "classes" in kwargs:
         raise TypeError("create_model takes num_classes=, not classes=")
+    from keras_archs._validation import check_positive_int
+
+    check_positive_int(num_classes, "num_classes")
     return info.builder(
         input_shape=tuple(input_shape), classes=num_classes, weights=weights, **kwargs)
