@@ -108,6 +108,10 @@ def SimpleCNN(include_top=True, weights=None, input_tensor=None, input_shape=Non
 
 
 @register_model(family="lenet", paper="LeCun et al. 1998, Proc. IEEE 86(11)",
+                reference_params=61_706, reference_input_shape=(32, 32, 1),
+                reference_classes=10,
+                reference_source="derived from the layout by hand: C1 156, C3 2,416 "
+                                 "(full connection), C5 48,120, F6 10,164, output 850",
                 default_input_shape=(32, 32, 1))
 def lenet5(**kwargs):
     """LeNet-5 (1998): two 5×5 convolutions with pooling, then 120 → 84 → classes."""

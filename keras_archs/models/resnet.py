@@ -773,11 +773,17 @@ for _name, _ctor, _paper, _params, _source, _bn_stats, _app, _prep, _doc in (
         reference_source=_source, reference_counts_bn_statistics=_bn_stats,
         keras_applications=_app, preprocessing=_prep)(_registered(_ctor, _doc))
 
+# The paper's Table 6 rounds (0.27 M … 1.7 M); the exact counts are derived from the
+# layout by hand (tests/models/test_resnet.py), BatchNorm statistics not counted.
+_CIFAR_COUNTS = {20: 269_722, 32: 464_154, 44: 658_586, 56: 853_018, 110: 1_727_962}
 for _depth, _ctor in ((20, ResNet20), (32, ResNet32), (44, ResNet44), (56, ResNet56),
                       (110, ResNet110)):
-    # The paper gives only rounded counts (0.27 M … 1.7 M), so no exact reference.
     register_model(
         name=f"resnet{_depth}", family="resnet", paper=_PAPER_V1,
+        reference_params=_CIFAR_COUNTS[_depth], reference_input_shape=(32, 32, 3),
+        reference_classes=10, reference_counts_bn_statistics=False,
+        reference_source="derived from the layout by hand (He et al. 2015, Table 6: "
+                         "rounded to two digits)",
         default_input_shape=(32, 32, 3))(_registered(
             _ctor, f"CIFAR ResNet-{_depth} (6n+2, 16/32/64 channels, option-A "
                    "shortcuts)."))
