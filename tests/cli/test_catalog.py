@@ -1,0 +1,54 @@
+"""The registry's metadata as ``keras-archs list`` reads it, without Keras when cached."""
+
+import dataclasses
+import json
+
+from keras_archs.cli import catalog as cat
+from keras_archs.registry import list_models, model_info
+
+
+def _fields(info):
+    return json.loads(json.dumps({f.name: getattr(info, f.name)
+                                  for f in dataclasses.fields(info) if f.name != "builder"}))
+
+
+def test_catalog_is_the_registry_and_is_cached_under_a_source_key(tmp_path, monkeypatch):
+    monkeypatch.setenv("KERAS_ARCHS_CACHE_DIR", str(tmp_path))
+    entries = cat.catalog()
+    assert entries == {name: _fields(model_info(name)) for name in list_models()}
+    assert [e["name"] for e in cat.list_infos()] == list_models()
+    assert [e["name"] for e in cat.list_infos("VGG1?")] == list_models("vgg1?")
+
+    (cached,) = tmp_path.iterdir()
+    assert cached.name == f"catalog-{cat._source_key()}.json"
+    # Read back from the file: a changed entry there shows up.
+    data = json.loads(cached.read_text())
+    data["vgg16"]["paper"] = "from the cache"
+    cached.write_text(json.dumps(data))
+    assert cat.catalog()["vgg16"]["paper"] == "from the cache"
+
+    # Another source (an edited or new family) is another key; the old file goes.
+    monkeypatch.setattr(cat, "_source_key", lambda: "edited")
+    assert cat.catalog()["vgg16"]["paper"] == model_info("vgg16").paper
+    assert [p.name for p in tmp_path.iterdir()] == ["catalog-edited.json"]
+
+
+def test_source_key_follows_the_family_modules(tmp_path, monkeypatch):
+    import keras_archs
+
+    key = cat._source_key()
+    package = tmp_path / "keras_archs"
+    (package / "models").mkdir(parents=True)
+    (package / "registry.py").write_text("# registry\n")
+    (package / "models" / "a.py").write_text("# family a\n")
+    monkeypatch.setattr(keras_archs, "__file__", str(package / "__init__.py"))
+    first = cat._source_key()
+    (package / "models" / "b.py").write_text("# family b\n")
+    assert cat._source_key() != first != key
+
+
+def test_unwritable_cache_only_costs_speed(tmp_path, monkeypatch):
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    monkeypatch.setenv("KERAS_ARCHS_CACHE_DIR", str(blocker / "cache"))
+    assert "vgg16" in cat.catalog()
