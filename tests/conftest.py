@@ -31,16 +31,23 @@ def _console_script(name="keras-archs") -> str:
     return str(script)
 
 
+@pytest.fixture(scope="session")
+def _cli_cache_dir(tmp_path_factory):
+    return tmp_path_factory.mktemp("keras-archs-cache")
+
+
 @pytest.fixture
-def run_cli(tmp_path):
+def run_cli(tmp_path, _cli_cache_dir):
     """Run the real `keras-archs` console script; returns the CompletedProcess.
 
     PYTHONPATH points at this checkout so the script imports the code under test even
-    when the venv's editable install points at another checkout.
+    when the venv's editable install points at another checkout; the model catalog
+    `list` reads is cached in a directory of this test session.
     """
 
     def run(*args, timeout=600, cwd=None, env=None):
-        full_env = dict(os.environ, PYTHONPATH=str(REPO), TF_CPP_MIN_LOG_LEVEL="2")
+        full_env = dict(os.environ, PYTHONPATH=str(REPO), TF_CPP_MIN_LOG_LEVEL="2",
+                        KERAS_ARCHS_CACHE_DIR=str(_cli_cache_dir))
         full_env.update(env or {})
         return subprocess.run(
             [_console_script(), *map(str, args)], capture_output=True, text=True,

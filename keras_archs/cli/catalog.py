@@ -5,7 +5,8 @@ the TensorFlow backend, TensorFlow: 5–10 s on a laptop CPU for a command that 
 a table. So ``list`` reads a cached copy of every :class:`~keras_archs.registry.ModelInfo`
 (all fields but the builder), stored as JSON in the user's cache directory under a key
 that hashes the source of ``registry.py`` and every module under ``models/``: any
-edit to a family, or a new one, makes a new key, and the next ``list`` rebuilds it.
+edit to a family, or a new one, makes a new key, and the next ``list`` rebuilds it
+(the four most recent are kept).
 
 Rebuilding imports the families with Keras' ``"numpy"`` backend when Keras is not
 imported yet: registering models builds nothing, so the backend does not matter, and
@@ -27,6 +28,7 @@ from pathlib import Path
 __all__ = ["catalog", "list_infos", "cache_dir"]
 
 _PREFIX = "catalog-"
+_KEEP = 4
 
 
 def cache_dir() -> Path:
@@ -70,9 +72,11 @@ def _store(path: Path, entries) -> None:
         tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
         tmp.write_text(json.dumps(entries, indent=1))
         os.replace(tmp, path)
-        for old in path.parent.glob(f"{_PREFIX}*.json"):
-            if old != path:
-                old.unlink(missing_ok=True)
+        # Keep a few: several checkouts or versions may share the cache directory.
+        files = sorted(path.parent.glob(f"{_PREFIX}*.json"),
+                       key=lambda p: p.stat().st_mtime, reverse=True)
+        for old in files[_KEEP:]:
+            old.unlink(missing_ok=True)
     except OSError:
         pass  # a read-only cache only costs speed
 

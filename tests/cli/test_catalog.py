@@ -27,10 +27,13 @@ def test_catalog_is_the_registry_and_is_cached_under_a_source_key(tmp_path, monk
     cached.write_text(json.dumps(data))
     assert cat.catalog()["vgg16"]["paper"] == "from the cache"
 
-    # Another source (an edited or new family) is another key; the old file goes.
-    monkeypatch.setattr(cat, "_source_key", lambda: "edited")
-    assert cat.catalog()["vgg16"]["paper"] == model_info("vgg16").paper
-    assert [p.name for p in tmp_path.iterdir()] == ["catalog-edited.json"]
+    # Another source (an edited or new family) is another key; old files go, but
+    # the few most recent stay (checkouts sharing the cache).
+    for i in range(6):
+        monkeypatch.setattr(cat, "_source_key", lambda: f"edited{i}")
+        assert cat.catalog()["vgg16"]["paper"] == model_info("vgg16").paper
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        f"catalog-edited{i}.json" for i in range(2, 6)]
 
 
 def test_source_key_follows_the_family_modules(tmp_path, monkeypatch):
