@@ -134,4 +134,5 @@ def _print_summary(name, dataset, history, strategy, batch):
     if seconds:
         parts.append(f"{seconds[-1]:.1f} s/epoch")
     print("; ".join(parts))
-    print(f"results in {history.run_dir}: run.json, log.csv, best.keras")
+    print(f"results in {history.run_dir}: run.json, log.csv, best.keras, backup/ "
+          f"(--resume with a larger --epochs trains it further)")
