@@ -48,6 +48,11 @@ class ModelInfo:
             (same weights in, same logits out), if any, e.g. ``"resnet18"``.
         timm: name of the timm model this model reproduces, if any, e.g.
             ``"seresnet50"``.
+        top1: reference ImageNet top-1 accuracy (%) of the architecture at
+            ``reference_input_shape``, for the accuracy-vs-operations chart; not
+            measured here.
+        top1_source: where ``top1`` comes from (keras.applications' table,
+            torchvision's weights table, or the paper).
         builder: the constructor ``create_model`` calls.
     """
 
@@ -65,6 +70,8 @@ class ModelInfo:
     keras_applications: str | None = None
     torchvision: str | None = None
     timm: str | None = None
+    top1: float | None = None
+    top1_source: str | None = None
     description: str = ""
 
     @property
@@ -93,6 +100,8 @@ def register_model(
     keras_applications: str | None = None,
     torchvision: str | None = None,
     timm: str | None = None,
+    top1: float | None = None,
+    top1_source: str | None = None,
 ):
     """Decorator that adds a model constructor to the registry.
 
@@ -110,6 +119,9 @@ def register_model(
     if preprocessing not in PREPROCESSING_MODES:
         raise ValueError(
             f"preprocessing must be one of {PREPROCESSING_MODES}, got {preprocessing!r}")
+    if (top1 is None) != (top1_source is None):
+        raise ValueError("top1 and top1_source go together: a reference accuracy "
+                         "needs its source")
     if reference_params is not None and reference_source is None:
         reference_source = (
             f"keras.applications.{keras_applications}" if keras_applications else paper)
@@ -134,6 +146,8 @@ def register_model(
             keras_applications=keras_applications,
             torchvision=torchvision,
             timm=timm,
+            top1=top1,
+            top1_source=top1_source,
             description=doc[0] if doc else "",
         )
         return fn
