@@ -31,9 +31,14 @@ def _console_script(name="keras-archs") -> str:
     return str(script)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="session", autouse=True)
 def _cli_cache_dir(tmp_path_factory):
-    return tmp_path_factory.mktemp("keras-archs-cache")
+    """The CLI's model catalog is cached in a directory of this test session, not in
+    the user's ~/.cache (for in-process `main()` calls and `run_cli` alike)."""
+    path = tmp_path_factory.mktemp("keras-archs-cache")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("KERAS_ARCHS_CACHE_DIR", str(path))
+        yield path
 
 
 @pytest.fixture
@@ -41,8 +46,7 @@ def run_cli(tmp_path, _cli_cache_dir):
     """Run the real `keras-archs` console script; returns the CompletedProcess.
 
     PYTHONPATH points at this checkout so the script imports the code under test even
-    when the venv's editable install points at another checkout; the model catalog
-    `list` reads is cached in a directory of this test session.
+    when the venv's editable install points at another checkout.
     """
 
     def run(*args, timeout=600, cwd=None, env=None):

@@ -189,6 +189,9 @@ def main(argv=None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    from keras_archs.cli import catalog
+
+    catalog.store_if_loaded()
     return int(result or 0)
 
 

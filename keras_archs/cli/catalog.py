@@ -12,7 +12,8 @@ Rebuilding imports the families with Keras' ``"numpy"`` backend when Keras is no
 imported yet: registering models builds nothing, so the backend does not matter, and
 the numpy backend loads no TensorFlow. ``$KERAS_ARCHS_CACHE_DIR`` overrides the cache
 directory (default ``$XDG_CACHE_HOME/keras-archs`` or ``~/.cache/keras-archs``); where
-it cannot be written, every ``list`` rebuilds.
+it cannot be written, every ``list`` rebuilds. Any other command that loaded the
+registry anyway writes the catalog on its way out, so ``list`` is rarely cold.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ import os
 import sys
 from pathlib import Path
 
-__all__ = ["catalog", "list_infos", "cache_dir"]
+__all__ = ["catalog", "list_infos", "cache_dir", "store_if_loaded"]
 
 _PREFIX = "catalog-"
 _KEEP = 4
@@ -91,6 +92,16 @@ def catalog() -> dict[str, dict]:
     entries = json.loads(json.dumps(_build()))  # the same types as a cached read
     _store(path, entries)
     return entries
+
+
+def store_if_loaded() -> None:
+    """Write the catalog if this process has imported the families anyway (after
+    ``summary``, ``train``, ...), so a later ``list`` finds it: a few milliseconds."""
+    if "keras_archs.models" not in sys.modules:
+        return
+    path = cache_dir() / f"{_PREFIX}{_source_key()}.json"
+    if not path.exists():
+        _store(path, json.loads(json.dumps(_build())))
 
 
 def _natural_key(name: str):

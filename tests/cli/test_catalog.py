@@ -55,3 +55,14 @@ def test_unwritable_cache_only_costs_speed(tmp_path, monkeypatch):
     blocker.write_text("")
     monkeypatch.setenv("KERAS_ARCHS_CACHE_DIR", str(blocker / "cache"))
     assert "vgg16" in cat.catalog()
+
+
+def test_a_command_that_loaded_the_registry_leaves_the_catalog(tmp_path, monkeypatch,
+                                                                capsys):
+    from keras_archs.cli import main
+
+    monkeypatch.setenv("KERAS_ARCHS_CACHE_DIR", str(tmp_path))
+    assert main(["summary", "lenet5", "--verbose"]) == 0
+    (cached,) = tmp_path.iterdir()
+    assert cached.name == f"catalog-{cat._source_key()}.json"
+    assert json.loads(cached.read_text())["lenet5"]["reference_params"] == 61_706
