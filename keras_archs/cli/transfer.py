@@ -38,13 +38,14 @@ def resolve_weights(backbone: str, weights: str | None):
     info = model_info(backbone)
     if info.keras_applications:
         return "imagenet" if weights is None else weights
-    alternatives = (f"--weights none (random initialisation) or --weights PATH (a "
-                    f".weights.h5 of {info.name} without top)")
+    files = f"a .weights.h5 of {info.name} without top"
+    if info.torch_twins:  # the PyTorch twin's checkpoints load too
+        files += f", or a PyTorch checkpoint of {' / '.join(info.torch_twins)}"
+    alternatives = f"--weights none (random initialisation) or --weights PATH ({files})"
     if weights is None:
         print(f"note: {info.name} has no keras.applications twin, so no ImageNet "
               f"weights; its backbone starts from random initialisation (--weights "
-              f"none). For pretrained weights pass --weights PATH (a .weights.h5 of "
-              f"{info.name} without top).")
+              f"none). For pretrained weights pass --weights PATH ({files}).")
         return None
     if weights == "imagenet":
         raise UserError(

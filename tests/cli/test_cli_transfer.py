@@ -52,3 +52,14 @@ def test_transfer_on_a_backbone_without_twin_works_by_default(capsys, tmp_path):
     assert code == 0
     assert "note: simple_cnn has no keras.applications twin" in out
     assert "head      epoch 1:" in out
+
+
+def test_the_alternatives_name_a_pytorch_twins_checkpoint():
+    from keras_archs.registry import list_models, model_info
+
+    name = next(n for n in list_models() if model_info(n).torchvision
+                and not model_info(n).keras_applications)
+    with pytest.raises(UserError) as err:
+        resolve_weights(name, "imagenet")
+    assert f"a PyTorch checkpoint of torchvision.{model_info(name).torchvision}" \
+        in str(err.value)
