@@ -207,7 +207,10 @@ def load_torch_weights(model, checkpoint, torch_keys) -> None:
         torch_keys: ``{our layer name: PyTorch module prefix}`` or a callable
             ``torch_keys(model)`` returning it; it names every layer of ours that has
             weights, and the classifier (``"predictions"``, and ``"fc1"``, ``"fc2"``
-            where the head has hidden layers) even when the model has none.
+            where the head has hidden layers) even when the model has none. A
+            callable may carry ``optional_prefixes``: checkpoint key prefixes of heads
+            the model may be built without (auxiliary classifiers), whose keys are
+            then left out with a warning instead of failing the load.
 
     Per layer class: ``Conv2D`` takes ``{prefix}.weight`` (O, I/groups, kh, kw) as
     (kh, kw, I/groups, O) and ``{prefix}.bias``; ``DepthwiseConv2D`` takes
@@ -260,6 +263,12 @@ def load_torch_weights(model, checkpoint, torch_keys) -> None:
         assignments.extend((var, value) for var, _, value in pairs)
 
     unused = [k for k in state if k not in used and not k.endswith("num_batches_tracked")]
+    # Heads a family builds only on request (GoogLeNet's and Inception-v3's auxiliary
+    # classifiers, which torchvision's ImageNet files carry): their keys may go unused.
+    optional = tuple(getattr(torch_keys, "optional_prefixes", ()))
+    dropped = sorted({k.split(".")[0] for k in unused if k.startswith(optional)}) \
+        if optional else []
+    unused = [k for k in unused if not (optional and k.startswith(optional))]
     problems = []
     if mismatched:
         problems.append("shape mismatch: " + "; ".join(mismatched[:10]))
@@ -276,6 +285,11 @@ def load_torch_weights(model, checkpoint, torch_keys) -> None:
             f"model's PyTorch twin?): " + ". ".join(problems))
     for var, value in assignments:
         var.assign(value.astype(var.dtype))
+    if dropped:
+        warnings.warn(
+            f"{model.name} was built without the checkpoint's optional heads "
+            f"{', '.join(map(repr, dropped))}: their weights were not loaded (build it "
+            "with aux_logits=True to load them)", stacklevel=3)
     if skipped:
         names = ", ".join(f"{name!r} (checkpoint {prefix!r})" for name, prefix, _ in skipped)
         warnings.warn(
@@ -336,6 +350,9 @@ def _torch_arrays(layer, prefix, state, missing):
 
 
 def _dense_kernel(weight, feature_map):
+    if weight.ndim == 4 and weight.shape[2:] == (1, 1):
+        # A 1×1-convolution classifier after global pooling (timm's DPN): a Dense.
+        weight = weight[:, :, 0, 0]
     if feature_map is None:
         return weight.T
     h, w, c = feature_map

@@ -183,3 +183,20 @@ def test_a_model_without_a_pytorch_twin_says_which_models_have_one(tmp_path):
     with pytest.raises(ValueError, match=r"lenet5 has no PyTorch twin.*load PyTorch "
                                          r"checkpoints:"):
         create_model("lenet5", input_shape=(32, 32, 1), num_classes=10, weights=str(path))
+
+
+def test_optional_head_keys_are_left_out_with_a_warning():
+    """torchvision's googlenet/inception_v3 files carry auxiliary heads that a model
+    built with aux_logits=False does not have; the family marks them optional."""
+    def keys(model):
+        return KEYS
+
+    state = _small_state()
+    state["aux1.fc.weight"] = np.ones((3, 3), np.float32)
+    with pytest.raises(ValueError, match=r"keys left unused: 'aux1.fc.weight'"):
+        load_torch_weights(_small_classifier(), state, keys)
+    keys.optional_prefixes = ("aux1.",)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        load_torch_weights(_small_classifier(), state, keys)
+    assert any("optional heads 'aux1'" in str(w.message) for w in caught)

@@ -30,7 +30,7 @@ import sys
 __all__ = ["main", "build_parser", "flag_message", "UserError"]
 
 # Modules under keras_archs.cli, each adding one or more sub-commands.
-COMMAND_MODULES = ("models", "compare", "train", "transfer", "analysis")
+COMMAND_MODULES = ("models", "compare", "train", "transfer", "analysis", "convert")
 
 
 class UserError(Exception):

@@ -1,10 +1,14 @@
-"""Pieces shared by several families (conv-BN-activation, residual shortcuts, LRN, SE)."""
+"""Pieces shared by several families (conv-BN-activation, residual shortcuts, LRN, SE,
+channel shuffle, PyTorch's adaptive average pooling)."""
 
 from keras_archs.layers.attention import se_block
 from keras_archs.layers.conv import conv_bn_act
 from keras_archs.layers.normalization import LocalResponseNormalization
+from keras_archs.layers.pooling import AdaptiveAveragePooling2D
 from keras_archs.layers.residual import (
     ChannelZeroPadding, residual_add, subsample, zero_pad_shortcut)
+from keras_archs.layers.shuffle import ChannelShuffle, ChannelSplit
 
-__all__ = ["ChannelZeroPadding", "LocalResponseNormalization", "conv_bn_act",
+__all__ = ["AdaptiveAveragePooling2D", "ChannelShuffle", "ChannelSplit",
+           "ChannelZeroPadding", "LocalResponseNormalization", "conv_bn_act",
            "residual_add", "se_block", "subsample", "zero_pad_shortcut"]

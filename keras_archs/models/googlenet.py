@@ -43,20 +43,21 @@ The seed notebook built the "5×5" branch of its inception block with a 3×3 ker
 
 from __future__ import annotations
 
-import math
-import numbers
-
 import keras
 
-from keras_archs._validation import check_choice, check_int_sequence, check_positive_int
-from keras_archs.layers import LocalResponseNormalization, conv_bn_act
+from keras_archs._validation import (
+    check_bool, check_choice, check_int_sequence, check_number, check_positive_int,
+    check_rate)
+from keras_archs.layers import (
+    AdaptiveAveragePooling2D, LocalResponseNormalization, conv_bn_act)
 from keras_archs.models._builder import (
     check_common_args, classifier_head, finish_model, model_input, resolve_stem)
 from keras_archs.registry import register_model
 
 __all__ = [
     "naive_inception_block", "inception_v1_block", "GoogLeNet", "compile_googlenet",
-    "googlenet_inference_model", "googlenet_aux_targets", "INCEPTION_V1_MODULES",
+    "googlenet_inference_model", "googlenet_aux_targets", "googlenet_torch_keys",
+    "INCEPTION_V1_MODULES",
 ]
 
 # Table 1 of the paper: #1×1, #3×3 reduce, #3×3, #5×5 reduce, #5×5, pool proj.
@@ -158,16 +159,13 @@ def inception_v1_block(previous_layer, filters_1x1=64, filters_3x3_reduce=96,
     }
     for arg, value in args.items():
         check_positive_int(value, arg)
-    if not isinstance(factorized, bool):
-        raise TypeError(f"factorized must be True or False, got {factorized!r}")
-    for arg, value in (("batch_norm", batch_norm), ("use_bias", use_bias)):
-        if value is not None and not isinstance(value, bool):
-            raise TypeError(f"{arg} must be True, False or None, got {value!r}")
+    check_bool(factorized, "factorized")
+    check_bool(batch_norm, "batch_norm", allow_none=True)
+    check_bool(use_bias, "use_bias", allow_none=True)
     check_choice(kernel_size_5x5, "kernel_size_5x5", (5, 3))
-    _check_rate(bn_momentum, "bn_momentum")
-    if bn_epsilon is not None and (isinstance(bn_epsilon, bool) or not isinstance(
-            bn_epsilon, numbers.Real) or bn_epsilon <= 0):
-        raise ValueError(f"bn_epsilon must be a number > 0, got {bn_epsilon!r}")
+    check_rate(bn_momentum, "bn_momentum")
+    if bn_epsilon is not None:
+        check_number(bn_epsilon, "bn_epsilon", minimum=0, include_minimum=False)
     if batch_norm is None:
         batch_norm = factorized
     if use_bias is None:
@@ -200,9 +198,17 @@ def inception_v1_block(previous_layer, filters_1x1=64, filters_3x3_reduce=96,
 
 
 def _aux_classifier(x, *, classes, classifier_activation, batch_norm, use_bias,
-                    bn_epsilon, dropout, name):
-    """Auxiliary head (paper section 5): 5×5/3 avg-pool, 1×1 conv 128, FC 1024, FC."""
-    x = keras.layers.AveragePooling2D(_AUX_POOL, strides=3, name=f"{name}_avg_pool")(x)
+                    bn_epsilon, dropout, name, adaptive=False):
+    """Auxiliary head (paper section 5): 5×5/3 avg-pool, 1×1 conv 128, FC 1024, FC.
+
+    ``adaptive``: torchvision's ``F.adaptive_avg_pool2d(x, (4, 4))`` instead of the
+    5×5/3 pool (at 224×224 both give 4×4 from 14×14, over different windows).
+    """
+    if adaptive:
+        x = AdaptiveAveragePooling2D(4, name=f"{name}_avg_pool")(x)
+    else:
+        x = keras.layers.AveragePooling2D(_AUX_POOL, strides=3,
+                                          name=f"{name}_avg_pool")(x)
     x = conv_bn_act(x, 128, 1, batch_norm=batch_norm, use_bias=use_bias,
                     bn_momentum=BN_MOMENTUM, bn_epsilon=bn_epsilon, name=f"{name}_conv",
                     conv_suffix="")
@@ -216,32 +222,57 @@ def _aux_classifier(x, *, classes, classifier_activation, batch_norm, use_bias,
                                    name=name)(x)
 
 
-# Total stride before inception (4a): ImageNet conv1, pool1, pool2, pool3 (2 each,
-# "same" padding); CIFAR one 3×3/2 pool with 1-pixel padding. Both round up.
+PRESETS = ("paper", "torchvision")
+
+
+# Total stride before inception (4a) of the paper layout: conv1, pool1, pool2, pool3
+# (2 each, "same" padding); CIFAR: one 3×3/2 pool with 1-pixel padding. Both round up.
 _STRIDE_AT_4A = {"imagenet": 16, "cifar": 2}
 
 
 def _side_at_4a(stem, side):
     """Height/width of the feature map entering inception (4a) for an input ``side``."""
-    return math.ceil(side / _STRIDE_AT_4A[stem])
+    return -(-side // _STRIDE_AT_4A[stem])
 
 
-def _check_rate(value, name):
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) \
-            or not 0.0 <= value < 1.0:
-        raise ValueError(f"{name} must be a number in [0, 1), got {value!r}")
-    return float(value)
+def _least_input_for_aux(stem):
+    return _STRIDE_AT_4A[stem] * (_AUX_POOL - 1) + 1
 
 
-def _imagenet_stem(x, *, batch_norm, use_bias):
-    def conv(x, filters, kernel_size, name, strides=1):
-        return conv_bn_act(x, filters, kernel_size, strides=strides,
+def _ceil_max_pool(x, pool_size, *, name):
+    """PyTorch's ``MaxPool2d(pool_size, 2, ceil_mode=True)`` (torchvision's pools).
+
+    ceil_mode lets the last window hang over the bottom/right edge. One row and column
+    of zeros there, then a "valid" pool, gives the same windows for even and odd sizes
+    (the extra row is only ever read by that hanging window), and zeros equal PyTorch's
+    ignored padding because every input here is a ReLU output (>= 0).
+    """
+    x = keras.layers.ZeroPadding2D(((0, 1), (0, 1)), name=f"{name}_pad")(x)
+    return keras.layers.MaxPooling2D(pool_size, strides=2, name=name)(x)
+
+
+def _imagenet_stem(x, *, batch_norm, use_bias, preset="paper"):
+    torchvision = preset == "torchvision"
+
+    def conv(x, filters, kernel_size, name, strides=1, padding="same"):
+        return conv_bn_act(x, filters, kernel_size, strides=strides, padding=padding,
                            batch_norm=batch_norm, use_bias=use_bias,
                            bn_momentum=BN_MOMENTUM, bn_epsilon=_BN_EPSILON["imagenet"],
                            name=name, conv_suffix="")
 
-    x = conv(x, 64, 7, "conv1", strides=2)
-    x = keras.layers.MaxPooling2D(3, strides=2, padding="same", name="pool1")(x)
+    def pool(x, name):
+        if torchvision:
+            return _ceil_max_pool(x, 3, name=name)
+        return keras.layers.MaxPooling2D(3, strides=2, padding="same", name=name)(x)
+
+    if torchvision:
+        # PyTorch's padding=3 pads 3 on every side; Keras' "same" would pad 2 on the
+        # top/left and 3 on the bottom/right at 224, shifting every window by a pixel.
+        x = keras.layers.ZeroPadding2D(3, name="conv1_pad")(x)
+        x = conv(x, 64, 7, "conv1", strides=2, padding="valid")
+    else:
+        x = conv(x, 64, 7, "conv1", strides=2)
+    x = pool(x, "pool1")
     if not batch_norm:
         # The 2014 network normalised here; BatchNorm made LRN redundant.
         x = LocalResponseNormalization(name="pool1_norm")(x)
@@ -249,10 +280,13 @@ def _imagenet_stem(x, *, batch_norm, use_bias):
     x = conv(x, 192, 3, "conv3")
     if not batch_norm:
         x = LocalResponseNormalization(name="conv3_norm")(x)
-    return keras.layers.MaxPooling2D(3, strides=2, padding="same", name="pool2")(x)
+    return pool(x, "pool2")
 
 
-def _body_pool(x, *, stem, name):
+def _body_pool(x, *, stem, name, preset="paper"):
+    if preset == "torchvision":
+        # torchvision: maxpool3 is 3×3/2 but maxpool4 is 2×2/2, both ceil_mode.
+        return _ceil_max_pool(x, 3 if name == "pool3" else 2, name=name)
     if stem == "imagenet":
         return keras.layers.MaxPooling2D(3, strides=2, padding="same", name=name)(x)
     # PyTorch's MaxPool2d(3, 2, padding=1) pads both sides; TensorFlow's "same" pads
@@ -262,41 +296,96 @@ def _body_pool(x, *, stem, name):
     return keras.layers.MaxPooling2D(3, strides=2, name=name)(x)
 
 
+# Our inception-module branch suffixes → torchvision's Inception submodules.
+_TORCH_BRANCHES = {"1x1": "branch1", "3x3_reduce": "branch2.0", "3x3": "branch2.1",
+                   "5x5_reduce": "branch3.0", "5x5": "branch3.1", "pool_proj": "branch4.1"}
+# Auxiliary-head layers → torchvision's InceptionAux submodules.
+_TORCH_AUX = {"conv": "conv.conv", "conv_bn": "conv.bn", "fc": "fc1",
+              "predictions": "fc2"}
+
+
+def googlenet_torch_keys(model):
+    """Our layer names → torchvision ``googlenet`` state_dict prefixes.
+
+    ``conv1`` → ``conv1.conv``, ``conv1_bn`` → ``conv1.bn``; ``inception3a_3x3_reduce``
+    → ``inception3a.branch2.0.conv``, ``inception3a_pool_proj_bn`` →
+    ``inception3a.branch4.1.bn``; ``aux1_fc`` → ``aux1.fc1``; ``predictions`` → ``fc``.
+    """
+    keys = {"predictions": "fc"}
+    for layer in model.layers:
+        if not layer.weights or layer.name == "predictions":
+            continue
+        name = layer.name
+        if name.startswith("aux"):
+            head, part = name.split("_", 1)
+            keys[name] = f"{head}.{_TORCH_AUX[part]}"
+            continue
+        base, leaf = (name[:-3], "bn") if name.endswith("_bn") else (name, "conv")
+        if base.startswith("inception"):
+            module, branch = base.split("_", 1)
+            keys[name] = f"{module}.{_TORCH_BRANCHES[branch]}.{leaf}"
+        else:  # conv1, conv2, conv3
+            keys[name] = f"{base}.{leaf}"
+    return keys
+
+
+# torchvision's ImageNet file carries the auxiliary heads even for aux_logits=False.
+googlenet_torch_keys.optional_prefixes = ("aux1.", "aux2.")
+
+
 def GoogLeNet(include_top=True, weights=None, input_tensor=None, input_shape=None,
               pooling=None, classes=1000, classifier_activation="softmax", *,
               aux_logits=False, stem="auto", batch_norm=True, dropout=None,
-              aux_dropout=0.7, kernel_size_5x5=5, name=None):
+              aux_dropout=0.7, kernel_size_5x5=None, preset="paper", name=None):
     """GoogLeNet (Inception v1), keras.applications signature.
 
     Args:
         aux_logits: add the two auxiliary classifiers (after 4a and 4d); the model
             then has three outputs ``[predictions, aux1, aux2]``. Needs an input whose
             feature map at 4a is at least 5×5 (ImageNet stem: 65×65 and up; CIFAR
-            stem: 9×9 and up) and ``include_top=True``.
+            stem: 9×9 and up; any fixed size with the torchvision preset, whose heads
+            pool adaptively to 4×4) and ``include_top=True``.
         stem: ``"auto"`` (CIFAR up to 64×64 inputs), ``"imagenet"`` or ``"cifar"``;
             recorded in ``model.name`` (``googlenet`` / ``googlenet_cifar``).
         batch_norm: conv → BatchNorm → ReLU everywhere (default); ``False`` with the
             ImageNet stem is the 2014 network with LRN in the stem.
         dropout: rate before the classifier; default 0.4 (paper) for the ImageNet
-            stem, 0 for the CIFAR one (the seed has none).
+            stem, 0.2 with the torchvision preset (its default), 0 for the CIFAR one
+            (the seed has none).
         aux_dropout: dropout in the auxiliary heads (paper: 0.7).
-        kernel_size_5x5: 5 (paper) or 3 (torchvision's layout, for parity only).
-        name: model name; default from the stem.
+        kernel_size_5x5: 5 (paper, the default) or 3 (torchvision's layout, the
+            default of ``preset="torchvision"``).
+        preset: ``"paper"`` (Table 1: "same"-padded 3×3/2 pools everywhere) or
+            ``"torchvision"``: torchvision's ``googlenet`` exactly — 3×3 "5×5"
+            branches, conv1 padded 3 on every side, ceil-mode 3×3/2 pools and a
+            2×2/2 pool before (5a), auxiliary heads that pool adaptively to 4×4
+            (so a torchvision checkpoint with ``aux1``/``aux2`` keys loads with
+            ``aux_logits=True``); the ImageNet stem and BatchNorm only.
+        name: model name; default from the stem (and ``tv_googlenet`` for the
+            torchvision preset).
     """
-    if not isinstance(aux_logits, bool):
-        raise TypeError(f"aux_logits must be True or False, got {aux_logits!r}")
-    if not isinstance(batch_norm, bool):
-        raise TypeError(f"batch_norm must be True or False, got {batch_norm!r}")
+    check_bool(aux_logits, "aux_logits")
+    check_bool(batch_norm, "batch_norm")
+    check_choice(preset, "preset", PRESETS)
+    torchvision = preset == "torchvision"
+    if kernel_size_5x5 is None:
+        kernel_size_5x5 = 3 if torchvision else 5
     check_choice(kernel_size_5x5, "kernel_size_5x5", (5, 3))
-    aux_dropout = _check_rate(aux_dropout, "aux_dropout")
+    aux_dropout = check_rate(aux_dropout, "aux_dropout")
     input_shape = check_common_args(
         include_top=include_top, weights=weights, input_tensor=input_tensor,
         input_shape=input_shape, pooling=pooling, classes=classes,
         classifier_activation=classifier_activation)
-    stem = resolve_stem(stem, input_shape)
+    if torchvision:
+        check_choice(stem, "stem (with preset='torchvision')", ("auto", "imagenet"))
+        if not batch_norm:
+            raise ValueError("batch_norm must be True with preset='torchvision' "
+                             "(torchvision's BasicConv2d is conv → BatchNorm → ReLU)")
+        stem = "imagenet"
+    stem = resolve_stem(stem, input_shape, weights)
     if dropout is None:
-        dropout = 0.4 if stem == "imagenet" else 0.0
-    dropout = _check_rate(dropout, "dropout")
+        dropout = 0.0 if stem == "cifar" else 0.2 if torchvision else 0.4
+    dropout = check_rate(dropout, "dropout")
     if aux_logits:
         if not include_top:
             raise ValueError("aux_logits=True needs include_top=True (the auxiliary "
@@ -307,22 +396,24 @@ def GoogLeNet(include_top=True, weights=None, input_tensor=None, input_shape=Non
                              f"(its heads flatten a 4×4 map), got input_shape "
                              f"{input_shape}")
         side = _side_at_4a(stem, min(h, w))
-        if side < _AUX_POOL:
-            least = _STRIDE_AT_4A[stem] * (_AUX_POOL - 1) + 1
+        # torchvision's adaptive 4×4 pool takes any map; the paper's 5×5/3 needs 5×5.
+        if side < _AUX_POOL and not torchvision:
+            least = _least_input_for_aux(stem)
             raise ValueError(
                 f"aux_logits=True needs an input of at least {least}×{least} with the "
                 f"{stem} stem: the auxiliary heads average-pool 5×5 windows of the "
                 f"inception (4a) map, which is {side}×{side} for input_shape "
                 f"{input_shape}. Use aux_logits=False or a larger input.")
     if name is None:
-        name = "googlenet" if stem == "imagenet" else "googlenet_cifar"
+        name = ("tv_googlenet" if torchvision else
+                "googlenet" if stem == "imagenet" else "googlenet_cifar")
 
     factorized = stem == "cifar"
     # The seed keeps PyTorch's default conv biases before its BatchNorms.
     use_bias = factorized or not batch_norm
     x, inputs = model_input(input_tensor, input_shape)
     if stem == "imagenet":
-        x = _imagenet_stem(x, batch_norm=batch_norm, use_bias=use_bias)
+        x = _imagenet_stem(x, batch_norm=batch_norm, use_bias=use_bias, preset=preset)
     else:
         x = conv_bn_act(x, 192, 3, batch_norm=batch_norm, use_bias=use_bias,
                         bn_momentum=BN_MOMENTUM, bn_epsilon=_BN_EPSILON["cifar"],
@@ -331,7 +422,7 @@ def GoogLeNet(include_top=True, weights=None, input_tensor=None, input_shape=Non
     aux_outputs = []
     for item in _LAYOUT:
         if item.startswith("pool"):
-            x = _body_pool(x, stem=stem, name=item)
+            x = _body_pool(x, stem=stem, name=item, preset=preset)
             continue
         x = inception_v1_block(x, *INCEPTION_V1_MODULES[item], name=f"inception{item}",
                                factorized=factorized, batch_norm=batch_norm,
@@ -342,12 +433,14 @@ def GoogLeNet(include_top=True, weights=None, input_tensor=None, input_shape=Non
                 aux_outputs.append(_aux_classifier(
                     x, classes=classes, classifier_activation=classifier_activation,
                     batch_norm=batch_norm, use_bias=use_bias,
-                    bn_epsilon=_BN_EPSILON[stem], dropout=aux_dropout, name=aux_name))
+                    bn_epsilon=_BN_EPSILON[stem], dropout=aux_dropout, name=aux_name,
+                    adaptive=torchvision))
 
     x = classifier_head(x, include_top=include_top, pooling=pooling, classes=classes,
                         classifier_activation=classifier_activation, top_dropout=dropout)
     outputs = [x, *aux_outputs] if aux_logits else x
-    return finish_model(inputs, outputs, name=name, weights=weights)
+    return finish_model(inputs, outputs, name=name, weights=weights,
+                        torch_keys=googlenet_torch_keys)
 
 
 def _outputs_are_logits(model) -> bool:
@@ -375,9 +468,7 @@ def compile_googlenet(model, optimizer="adam", *, aux_loss_weight=AUX_LOSS_WEIGH
             ``classifier_activation=None``.
         **compile_kwargs: passed to ``model.compile``.
     """
-    if isinstance(aux_loss_weight, bool) or not isinstance(aux_loss_weight, numbers.Real) \
-            or aux_loss_weight < 0:
-        raise ValueError(f"aux_loss_weight must be a number >= 0, got {aux_loss_weight!r}")
+    check_number(aux_loss_weight, "aux_loss_weight", minimum=0)
     if loss is None:
         loss = keras.losses.SparseCategoricalCrossentropy(
             from_logits=_outputs_are_logits(model))
@@ -429,5 +520,16 @@ def googlenet_inference_model(model):
                                  "380,928 for the paper's real 5x5 kernels",
                 default_input_shape=(224, 224, 3))
 def googlenet(**kwargs):
-    """GoogLeNet (Inception v1) with BatchNorm; kuangliu's CIFAR layout at 32×32."""
+    """GoogLeNet (Inception v1) with the paper's real 5×5 branches and BatchNorm; CIFAR stem."""
     return GoogLeNet(**kwargs)
+
+
+@register_model(family="googlenet", paper="Szegedy et al. 2014, arXiv:1409.4842",
+                name="tv_googlenet", reference_params=6_624_904,
+                reference_source="torchvision.models.googlenet (aux_logits=False)",
+                reference_counts_bn_statistics=False, default_input_shape=(224, 224, 3),
+                preprocessing="torch", torchvision="googlenet", top1=69.778,
+                top1_source="torchvision GoogLeNet_Weights.IMAGENET1K_V1")
+def tv_googlenet(**kwargs):
+    """GoogLeNet as torchvision's (3×3 "5×5" branches, pytorch/vision#906): its weights load."""
+    return GoogLeNet(preset="torchvision", **kwargs)

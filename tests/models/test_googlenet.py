@@ -4,16 +4,24 @@ Parameter counts are derived here from the paper's Table 1 (the six widths of ev
 module) with the formulas below, independently of the model code.
 """
 
+import json
+from pathlib import Path
+
 import keras
 import numpy as np
 import pytest
 
 from keras_archs import (
     GoogLeNet, compile_googlenet, create_model, googlenet_aux_targets,
-    googlenet_inference_model, inception_v1_block, list_models, naive_inception_block)
+    googlenet_inference_model, inception_v1_block, list_models, model_info,
+    naive_inception_block)
 from keras_archs.analysis import count_params
+from keras_archs.layers import AdaptiveAveragePooling2D
 from keras_archs.models import googlenet as googlenet_module
 from keras_archs.models.googlenet import INCEPTION_V1_MODULES
+from keras_archs.weights import load_torch_weights
+
+REPO = Path(__file__).resolve().parents[2]
 
 TORCHVISION_GOOGLENET = 6_624_904  # torchvision googlenet, no aux heads, 1000 classes
 
@@ -231,7 +239,98 @@ def test_aux_targets_repeat_the_label():
 
 
 def test_registered():
-    assert "googlenet" in list_models()
+    assert {"googlenet", "tv_googlenet"} <= set(list_models())
+
+
+def test_torchvision_preset_is_torchvisions_layout():
+    """torchvision.models.googlenet: conv1 7×7/2 padding 3; MaxPool2d(3, 2,
+    ceil_mode=True) ×3 and MaxPool2d(2, 2, ceil_mode=True) before 5a; 3×3 "5×5"
+    branches (pytorch/vision#906); BasicConv2d = conv (no bias) + BN(eps=0.001) + ReLU;
+    dropout 0.2; 6,624,904 parameters (torchvision's GoogLeNet_Weights num_params)."""
+    model = create_model("tv_googlenet")
+    assert model.name == "tv_googlenet"
+    assert count_params(model, include_bn_statistics=False) == TORCHVISION_GOOGLENET
+    assert model_info("tv_googlenet").torchvision == "googlenet"
+    assert model_info("googlenet").torchvision is None
+    assert model.get_layer("conv1_pad").padding == ((3, 3), (3, 3))
+    assert model.get_layer("conv1").padding == "valid"
+    assert model.get_layer("inception3a_5x5").kernel.shape == (3, 3, 16, 32)
+    assert model.get_layer("pool4").pool_size == (2, 2)
+    assert model.get_layer("top_dropout").rate == 0.2
+    for pool, shape in (("pool1", (56, 56, 64)), ("pool2", (28, 28, 192)),
+                        ("pool3", (14, 14, 480)), ("pool4", (7, 7, 832))):
+        assert model.get_layer(pool).output.shape[1:] == shape
+    keys = googlenet_module.googlenet_torch_keys(model)
+    assert keys["conv1"] == "conv1.conv" and keys["conv1_bn"] == "conv1.bn"
+    assert keys["inception3a_3x3_reduce"] == "inception3a.branch2.0.conv"
+    assert keys["inception5b_5x5_bn"] == "inception5b.branch3.1.bn"
+    assert keys["inception4e_pool_proj"] == "inception4e.branch4.1.conv"
+    assert keys["predictions"] == "fc"
+    assert set(keys) == {layer.name for layer in model.layers if layer.weights}
+
+
+def _torch_state(shapes):
+    rng = np.random.default_rng(0)
+    return {key: rng.normal(0, 0.1, shape).astype("float32") for key, shape in shapes}
+
+
+def _torchvision_keys(twin):
+    """(key, shape) of a torchvision state dict, from the reference fixture."""
+    path = REPO / "tests" / "fixtures" / "torch_reference" / "reference.json"
+    entries = json.loads(path.read_text())["models"][twin]["state_dict"]
+    return [(key, tuple(shape)) for key, shape, dtype in entries
+            if dtype.startswith("float")]
+
+
+def test_torchvision_aux_heads_load_torchvisions_aux_keys():
+    """torchvision's ImageNet checkpoint has aux1/aux2 (InceptionAux: adaptive 4×4
+    average pool, BasicConv2d 128, fc1 2048→1024, fc2 1024→1000): with
+    aux_logits=True every key of it finds a layer."""
+    model = create_model("tv_googlenet", aux_logits=True, classifier_activation=None)
+    pool = model.get_layer("aux1_avg_pool")
+    assert isinstance(pool, AdaptiveAveragePooling2D) and pool.output.shape[1:] == (
+        4, 4, 512)
+    shapes = _torchvision_keys("torchvision.googlenet")
+    for aux, channels in (("aux1", 512), ("aux2", 528)):
+        shapes += [(f"{aux}.conv.conv.weight", (128, channels, 1, 1))]
+        shapes += [(f"{aux}.conv.bn.{leaf}", (128,))
+                   for leaf in ("weight", "bias", "running_mean", "running_var")]
+        shapes += [(f"{aux}.fc1.weight", (1024, 2048)), (f"{aux}.fc1.bias", (1024,)),
+                   (f"{aux}.fc2.weight", (1000, 1024)), (f"{aux}.fc2.bias", (1000,))]
+    state = _torch_state(shapes)
+    load_torch_weights(model, state, googlenet_module.googlenet_torch_keys)
+    np.testing.assert_array_equal(model.get_layer("aux2_conv").kernel.numpy(),
+                                  state["aux2.conv.conv.weight"].transpose(2, 3, 1, 0))
+    np.testing.assert_array_equal(model.get_layer("aux1_predictions").kernel.numpy(),
+                                  state["aux1.fc2.weight"].T)
+    # fc1 reads PyTorch's (C, H, W) flattening: rows permuted to Keras' (H, W, C).
+    fc1 = state["aux1.fc1.weight"].T.reshape(128, 4, 4, 1024).transpose(1, 2, 0, 3)
+    np.testing.assert_array_equal(model.get_layer("aux1_fc").kernel.numpy(),
+                                  fc1.reshape(2048, 1024))
+
+
+@pytest.mark.parametrize("side, expected", [(15, 1), (79, 3)])
+def test_torchvision_ceil_mode_pools_at_odd_sizes(side, expected):
+    """PyTorch's output sizes: conv1 (7, stride 2, padding 3) floor((n - 1) / 2) + 1,
+    MaxPool2d(3, 2, ceil_mode=True) floor((n - 2) / 2) + 1, MaxPool2d(2, 2,
+    ceil_mode=True) ceil(n / 2): 15 → 8 → 4 → 2 → 1 → 1 (torchvision's min_size is
+    15×15); 33 → 17 → 8 → 4 → 2 → 1 (the paper's "same" pools would give 2);
+    79 → 40 → 20 → 10 → 5 → 3; 225 → 113 → 56 → 28 → 14 → 7."""
+    model = create_model("tv_googlenet", input_shape=(side, side, 3), num_classes=10)
+    assert model.get_layer("pool4").output.shape[1:3] == (expected, expected)
+
+
+def test_torchvision_ceil_pool_windows_match_pytorch():
+    """Odd input (7): ceil_mode windows start at 0, 2, 4 and never need padding;
+    even input (8): the last window (6..8) hangs one column over the edge."""
+    inputs = keras.Input((None, None, 1))
+    probe = keras.Model(inputs, googlenet_module._ceil_max_pool(inputs, 3, name="p"))
+    for side, cells in ((7, 3), (8, 4)):
+        x = np.arange(side * side, dtype="float32").reshape(1, side, side, 1)
+        out = probe(x).numpy()[0, :, :, 0]
+        windows = [min(2 * i + 2, side - 1) for i in range(cells)]
+        expected = np.array([[x[0, r, c, 0] for c in windows] for r in windows])
+        np.testing.assert_array_equal(out, expected)
 
 
 @pytest.mark.parametrize("call, error, match", [
@@ -268,6 +367,11 @@ def test_block_bad_input_raises_before_building(call, error, match, monkeypatch)
     (dict(dropout=1.5), ValueError, "dropout must be a number in"),
     (dict(aux_dropout=-0.1), ValueError, "aux_dropout must be a number in"),
     (dict(stem="mobile"), ValueError, "stem must be one of"),
+    (dict(preset="caffe"), ValueError, "preset must be one of 'paper', 'torchvision'"),
+    (dict(preset="torchvision", stem="cifar"), ValueError,
+     r"stem \(with preset='torchvision'\) must be one of"),
+    (dict(preset="torchvision", batch_norm=False), ValueError,
+     "batch_norm must be True with preset='torchvision'"),
 ])
 def test_googlenet_bad_input_raises_before_building(kwargs, error, match, monkeypatch):
     monkeypatch.setattr(googlenet_module, "model_input", _must_not_build)
@@ -284,7 +388,7 @@ def test_aux_logits_smallest_inputs_build():
 
 def test_compile_rejects_bad_weight():
     model = GoogLeNet(input_shape=(16, 16, 3), classes=10)
-    with pytest.raises(ValueError, match="aux_loss_weight must be a number >= 0"):
+    with pytest.raises(ValueError, match=r"aux_loss_weight must be a number in \[0, inf\]"):
         compile_googlenet(model, aux_loss_weight=-1)
 
 
