@@ -120,6 +120,10 @@ def lenet5(**kwargs):
 
 @register_model(family="lenet", name="simple_cnn",
                 paper="seed CIFAR-100 baseline (conv-pool ×2 + dense, after LeCun 1998)",
+                reference_params=325_956, reference_input_shape=(32, 32, 3),
+                reference_classes=100,
+                reference_source="derived from the layout by hand: conv 448 + 4,640, "
+                                 "fc1 295,168, predictions 25,700 (100 classes)",
                 default_input_shape=(32, 32, 3))
 def simple_cnn(**kwargs):
     """Seed CIFAR-100 baseline: conv16 → pool → conv32 → pool → dense 256 → classes."""
