@@ -10,10 +10,12 @@ from __future__ import annotations
 import difflib
 import importlib
 import fnmatch
+import re
 from dataclasses import dataclass, field
 from typing import Callable
 
-__all__ = ["ModelInfo", "register_model", "create_model", "list_models", "model_info"]
+__all__ = ["ModelInfo", "register_model", "create_model", "list_models", "model_info",
+           "natural_key"]
 
 # keras.applications `preprocess_input` modes, plus "unit" (pixels scaled to [0, 1],
 # what the seed notebooks feed models trained from scratch) and "none" (the model
@@ -169,13 +171,20 @@ def _unknown(name: str) -> ValueError:
         f"{len(names)} models.")
 
 
-def list_models(pattern: str | None = None) -> list[str]:
-    """Sorted registry names, optionally filtered by a shell-style ``pattern``.
+def natural_key(name: str):
+    """Sort key reading digit runs as numbers: resnet18 < resnet50 < resnet101."""
+    return [(0, int(part), "") if part.isdigit() else (1, 0, part)
+            for part in re.split(r"(\d+)", name) if part]
 
-    ``list_models("resnet*")`` → ``["resnet101", "resnet152", ...]``.
+
+def list_models(pattern: str | None = None) -> list[str]:
+    """Registry names in natural order (numbers by value: ``resnet18`` before
+    ``resnet101``), optionally filtered by a shell-style ``pattern``.
+
+    ``list_models("resnet*")`` → ``["resnet18", "resnet20", ..., "resnet152"]``.
     """
     _ensure_loaded()
-    names = sorted(_REGISTRY)
+    names = sorted(_REGISTRY, key=natural_key)
     if pattern:
         names = [n for n in names if fnmatch.fnmatch(n, pattern.lower())]
     return names
@@ -220,5 +229,8 @@ def create_model(
         input_shape = info.default_input_shape
     if "classes" in kwargs:
         raise TypeError("create_model takes num_classes=, not classes=")
+    from keras_archs._validation import check_positive_int
+
+    check_positive_int(num_classes, "num_classes")
     return info.builder(
         input_shape=tuple(input_shape), classes=num_classes, weights=weights, **kwargs)

@@ -31,8 +31,18 @@ def _console_script(name="keras-archs") -> str:
     return str(script)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _cli_cache_dir(tmp_path_factory):
+    """The CLI's model catalog is cached in a directory of this test session, not in
+    the user's ~/.cache (for in-process `main()` calls and `run_cli` alike)."""
+    path = tmp_path_factory.mktemp("keras-archs-cache")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("KERAS_ARCHS_CACHE_DIR", str(path))
+        yield path
+
+
 @pytest.fixture
-def run_cli(tmp_path):
+def run_cli(tmp_path, _cli_cache_dir):
     """Run the real `keras-archs` console script; returns the CompletedProcess.
 
     PYTHONPATH points at this checkout so the script imports the code under test even
@@ -40,7 +50,8 @@ def run_cli(tmp_path):
     """
 
     def run(*args, timeout=600, cwd=None, env=None):
-        full_env = dict(os.environ, PYTHONPATH=str(REPO), TF_CPP_MIN_LOG_LEVEL="2")
+        full_env = dict(os.environ, PYTHONPATH=str(REPO), TF_CPP_MIN_LOG_LEVEL="2",
+                        KERAS_ARCHS_CACHE_DIR=str(_cli_cache_dir))
         full_env.update(env or {})
         return subprocess.run(
             [_console_script(), *map(str, args)], capture_output=True, text=True,

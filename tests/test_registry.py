@@ -6,13 +6,15 @@ import pytest
 
 from keras_archs import ModelInfo, create_model, list_models, model_info
 from keras_archs.analysis import count_params
-from keras_archs.registry import PREPROCESSING_MODES
+from keras_archs.registry import PREPROCESSING_MODES, natural_key
 
 ALL_MODELS = list_models()
 
 
-def test_list_models_is_sorted_and_filters_with_patterns():
-    assert ALL_MODELS == sorted(ALL_MODELS)
+def test_list_models_is_sorted_naturally_and_filters_with_patterns():
+    assert ALL_MODELS == sorted(ALL_MODELS, key=natural_key)
+    assert list_models("resnet1*")[:2] == ["resnet18", "resnet101"]
+    assert natural_key("resnet18") < natural_key("resnet50") < natural_key("resnet101")
     assert {"vgg16", "vgg19"} <= set(ALL_MODELS)
     assert list_models("vgg1?") == ["vgg11", "vgg13", "vgg16", "vgg19"]
     assert list_models("VGG16*") == ["vgg16", "vgg16_bn"]

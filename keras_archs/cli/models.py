@@ -23,20 +23,21 @@ def register(sub):
 
 
 def run_list(args):
-    from keras_archs.registry import list_models, model_info
+    # The catalog, not the registry: listing needs neither Keras nor TensorFlow.
+    from keras_archs.cli import UserError
+    from keras_archs.cli.catalog import list_infos
     from keras_archs.reports import format_table
 
-    names = list_models(args.pattern)
-    if not names:
-        print(f"no model matches {args.pattern!r}")
-        return 1
+    infos = list_infos(args.pattern)
+    if not infos:
+        raise UserError(f"no model matches {args.pattern!r}; `keras-archs list` shows "
+                        "them all")
     rows = []
-    for name in names:
-        info = model_info(name)
-        rows.append({"model": name, "family": info.family,
-                     "reference_params": info.reference_params,
-                     "keras.applications": info.keras_applications or "-",
-                     "paper": info.paper})
+    for info in infos:
+        rows.append({"model": info["name"], "family": info["family"],
+                     "reference_params": info["reference_params"],
+                     "keras.applications": info["keras_applications"] or "-",
+                     "paper": info["paper"]})
     print(format_table(rows, ("model", "family", "reference_params",
                               "keras.applications", "paper")))
     return 0
@@ -47,10 +48,10 @@ def run_summary(args):
     from keras_archs.registry import create_model, model_info
 
     info = model_info(args.name)
-    model = create_model(args.name, input_shape=args.input_shape,
+    model = create_model(info.name, input_shape=args.input_shape,
                          num_classes=args.num_classes)
     model.summary()
-    print(f"model: {args.name} ({info.family}; {info.paper})")
+    print(f"model: {info.name} ({info.family}; {info.paper})")
     print(f"input shape: {tuple(model.input_shape[1:])}, classes: {args.num_classes}")
     print(f"parameters: {model.count_params():,}")
     if info.reference_params:

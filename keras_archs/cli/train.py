@@ -15,7 +15,7 @@ PRECISIONS = ("auto", "mixed_float16", "mixed_bfloat16")
 def register(sub):
     from keras_archs.training.distribute import STRATEGIES
     from keras_archs.cli import add_training_args
-    from keras_archs.training.schedules import LR_SCHEDULES
+    from keras_archs.training.options import LR_SCHEDULES
 
     p = sub.add_parser(
         "train", help="train one model (tf.distribute, mixed precision, resumable)",
@@ -24,7 +24,8 @@ def register(sub):
                     "--run-dir; a run killed part-way continues with --resume.")
     p.add_argument("name", help="registry name (see `keras-archs list`)")
     add_training_args(p)
-    p.add_argument("--epochs", type=int, default=10)
+    p.add_argument("--epochs", type=int, default=10,
+                   help="total epochs of the run (default: 10)")
     p.add_argument("--batch-size", type=int, default=32,
                    help="batch per replica; the global batch is this × replicas "
                         "(default: 32)")
@@ -49,7 +50,8 @@ def register(sub):
     p.add_argument("--run-dir", default=None,
                    help="output directory (default: runs/train/NAME)")
     p.add_argument("--resume", action="store_true",
-                   help="continue the unfinished run in --run-dir")
+                   help="continue the run in --run-dir: an unfinished one where it "
+                        "stopped, a finished one up to a larger --epochs")
     p.add_argument("--overwrite", action="store_true",
                    help="replace a finished run in --run-dir")
     p.add_argument("--tensorboard", action="store_true",
@@ -60,20 +62,22 @@ def register(sub):
 def run(args):
     from keras_archs._validation import check_positive_int
     from keras_archs.cli import check_dataset
-    from keras_archs.registry import model_info
+    from keras_archs.training.fit import has_run
 
     # Everything a user can get wrong is checked before TensorFlow starts working.
-    model_info(args.name)
     check_dataset(args.dataset)
-    check_positive_int(args.epochs, "--epochs")
-    check_positive_int(args.batch_size, "--batch-size")
-    for flag, value in (("--steps-per-epoch", args.steps_per_epoch),
-                        ("--validation-steps", args.validation_steps)):
-        if value is not None:
-            check_positive_int(value, flag)
+    for name in ("epochs", "batch_size", "steps_per_epoch", "validation_steps",
+                 "warmup_epochs"):
+        if getattr(args, name) is not None:
+            check_positive_int(getattr(args, name), name)
     if args.resume and args.overwrite:
-        raise ValueError("--resume and --overwrite contradict each other; pass one")
-    run_dir = args.run_dir or os.path.join("runs", "train", args.name)
+        raise ValueError("resume=True and overwrite=True contradict each other; pass one")
+    from keras_archs.registry import model_info
+
+    name = model_info(args.name).name  # "ResNet20" → "resnet20"
+    run_dir = args.run_dir or os.path.join("runs", "train", name)
+    if args.resume and not has_run(run_dir):
+        print(f"--resume: no run in {run_dir} yet; starting a new one")
 
     from keras_archs.training.distribute import (
         get_strategy, global_batch_size, resolve_mixed_precision)
@@ -98,7 +102,7 @@ def run(args):
         train_examples = min(train_examples, args.steps_per_epoch * batch)
     keras.utils.set_random_seed(args.seed)
     history = train(
-        args.name, train_ds, val_ds, args.epochs, optimizer=args.optimizer,
+        name, train_ds, val_ds, args.epochs, optimizer=args.optimizer,
         learning_rate=args.learning_rate, input_shape=info.image_shape,
         num_classes=info.num_classes, run_dir=run_dir, resume=args.resume,
         overwrite=args.overwrite, tensorboard=args.tensorboard, strategy=strategy,
@@ -110,7 +114,7 @@ def run(args):
         validation_steps=args.validation_steps,
         run_config={"dataset": info.name, "batch_size_per_replica": args.batch_size,
                     "global_batch_size": batch, "seed": args.seed})
-    _print_summary(args.name, info.name, history, strategy, batch)
+    _print_summary(name, info.name, history, strategy, batch)
     return 0
 
 
@@ -130,4 +134,5 @@ def _print_summary(name, dataset, history, strategy, batch):
     if seconds:
         parts.append(f"{seconds[-1]:.1f} s/epoch")
     print("; ".join(parts))
-    print(f"results in {history.run_dir}: run.json, log.csv, best.keras")
+    print(f"results in {history.run_dir}: run.json, log.csv, best.keras, backup/ "
+          f"(--resume with a larger --epochs trains it further)")

@@ -16,8 +16,47 @@ def _unfreeze_arg(text: str):
     return int(text) if text.isdigit() else text
 
 
+def resolve_weights(backbone: str, weights: str | None):
+    """``--weights`` for ``backbone``: the default is what exists for it.
+
+    ``None`` (not given) → ``"imagenet"`` for keras.applications backbones and
+    registry models with a keras.applications twin, else random initialisation
+    (with a note); ``"none"`` → ``None``; ``"imagenet"`` for a registry model
+    without a twin is an error listing the alternatives.
+    """
+    from keras_archs.cli import UserError
+
+    if backbone.startswith("hub:"):
+        return None if weights is None or weights.lower() in ("none", "imagenet") \
+            else weights  # build_transfer_model refuses a file for a hub backbone
+    if weights is not None and weights.lower() == "none":
+        return None
+    if backbone.startswith("applications:"):
+        return "imagenet" if weights is None else weights
+    from keras_archs.registry import model_info
+
+    info = model_info(backbone)
+    if info.keras_applications:
+        return "imagenet" if weights is None else weights
+    files = f"a .weights.h5 of {info.name} without top"
+    if info.torch_twins:  # the PyTorch twin's checkpoints load too
+        files += f", or a PyTorch checkpoint of {' / '.join(info.torch_twins)}"
+    alternatives = f"--weights none (random initialisation) or --weights PATH ({files})"
+    if weights is None:
+        print(f"note: {info.name} has no keras.applications twin, so no ImageNet "
+              f"weights; its backbone starts from random initialisation (--weights "
+              f"none). For pretrained weights pass --weights PATH ({files}).")
+        return None
+    if weights == "imagenet":
+        raise UserError(
+            f"--weights imagenet: {info.name} has no keras.applications twin, so "
+            f"there are no ImageNet weights to load; pass {alternatives}, or choose "
+            "a backbone that has them (`keras-archs list` shows the twins)")
+    return weights
+
+
 def register(sub):
-    from keras_archs.training.fit import OPTIMIZERS
+    from keras_archs.training.options import OPTIMIZERS
 
     p = sub.add_parser(
         "transfer", help="train a new head on a pretrained backbone, then fine-tune",
@@ -35,16 +74,18 @@ def register(sub):
     p.add_argument("--image-size", type=int, default=None,
                    help="square image side fed to the backbone (default: the hub "
                         "model's traced size, else 224; 75 is InceptionV3's minimum)")
-    p.add_argument("--weights", default="imagenet",
-                   help="applications/registry backbones: imagenet (needs network on "
-                        "first use), none, or a local .weights.h5 of the backbone "
-                        "without top")
+    p.add_argument("--weights", default=None,
+                   help="backbone weights: imagenet (needs network on first use), "
+                        "none (random initialisation) or a local .weights.h5 of the "
+                        "backbone without top. Default: imagenet where it exists "
+                        "(applications:<Name>, and registry models with a "
+                        "keras.applications twin), else none")
     p.add_argument("--signature", default=None, help="hub: signature to call")
     p.add_argument("--output-key", default=None, help="hub: output to use")
     p.add_argument("--epochs", type=int, default=5, help="head-training epochs")
     p.add_argument("--fine-tune-epochs", type=int, default=5,
                    help="fine-tuning epochs after unfreezing (0: skip)")
-    p.add_argument("--unfreeze", type=_unfreeze_arg, default=None,
+    p.add_argument("--unfreeze", dest="unfreeze_last", type=_unfreeze_arg, default=None,
                    help="what to unfreeze for fine-tuning: all (default), a number "
                         "of last layers with weights, or the first layer name to "
                         "unfreeze (e.g. mixed8: InceptionV3's top two blocks)")
@@ -69,18 +110,17 @@ def run(args):
     import keras
     import tensorflow as tf
 
+    from keras_archs._validation import check_positive_int
     from keras_archs.cli import check_dataset
     from keras_archs.data import load_dataset
     from keras_archs.transfer import build_transfer_model, fine_tune
 
     check_dataset(args.dataset)
-    for flag in ("epochs", "batch_size", "limit_batches", "image_size"):
-        value = getattr(args, flag)
-        if value is not None and value < 1:
-            raise ValueError(f"--{flag.replace('_', '-')} must be >= 1, got {value}")
-    if args.fine_tune_epochs < 0:
-        raise ValueError(f"--fine-tune-epochs must be >= 0, got {args.fine_tune_epochs}")
-    weights = None if args.weights.lower() == "none" else args.weights
+    for name in ("epochs", "batch_size", "limit_batches", "image_size"):
+        if getattr(args, name) is not None:
+            check_positive_int(getattr(args, name), name)
+    check_positive_int(args.fine_tune_epochs, "fine_tune_epochs", minimum=0)
+    weights = resolve_weights(args.backbone, args.weights)
 
     # Raw 0-255 pixels: the transfer model applies its backbone's preprocessing.
     common = dict(batch_size=args.batch_size, seed=args.seed, data_dir=args.data_dir,
@@ -112,7 +152,7 @@ def run(args):
         val_ds = val_ds.take(args.limit_batches)
     result = fine_tune(
         model, train_ds, val_ds, epochs=args.epochs,
-        fine_tune_epochs=args.fine_tune_epochs, unfreeze_last=args.unfreeze,
+        fine_tune_epochs=args.fine_tune_epochs, unfreeze_last=args.unfreeze_last,
         keep_batchnorm_frozen=not args.train_batchnorm, optimizer=args.optimizer,
         learning_rate=args.learning_rate,
         fine_tune_learning_rate=args.fine_tune_learning_rate, run_dir=args.run_dir,

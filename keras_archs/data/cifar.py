@@ -99,17 +99,19 @@ def _manual_archive(name, data_dir) -> str:
 
 
 def _not_prepared_message(name, builder, data_dir, searched_default, reason):
-    where = (f"data_dir={data_dir!r} (the tfds default: data_dir was not given and "
-             "$TFDS_DATA_DIR is not set)" if searched_default else
-             f"data_dir={data_dir!r}")
+    # Short lines: the command line prints this as it is.
+    where = f"data_dir={data_dir!r}" + (
+        " (the tfds default: no data_dir given, $TFDS_DATA_DIR not set)"
+        if searched_default else "")
     return (
-        f"dataset {name!r} ({builder.info.full_name}) is not prepared in {where}: "
-        f"{builder.data_path} has no dataset_info.json, and {reason}. To prepare it, "
-        f"either (a) on a machine with network run `tfds build {name} --data_dir DIR` "
-        f"(or `keras_archs.data.load_cifar({name!r}, data_dir=DIR)`) and copy "
-        f"DIR/{name} into {data_dir}; or (b) download {_URL_BASE}{_ARCHIVES[name]} "
-        f"by hand, save it as {_manual_archive(name, data_dir)} and call load_cifar "
-        f"again: it prepares the dataset from that archive without network.")
+        f"dataset {name!r} is not prepared in {where}:\n"
+        f"  {builder.data_path} has no dataset_info.json, and {reason}.\n"
+        f"To prepare it, either\n"
+        f"  (a) on a machine with network, run `tfds build {name} --data_dir DIR`\n"
+        f"      and copy DIR/{name} into {data_dir}; or\n"
+        f"  (b) download {_URL_BASE}{_ARCHIVES[name]}\n"
+        f"      and save it as {_manual_archive(name, data_dir)}:\n"
+        f"      the next run prepares the dataset from it without network.")
 
 
 def _builder(name, data_dir, download):
@@ -125,8 +127,8 @@ def _builder(name, data_dir, download):
     if not download:
         reason = "download=False"
     elif not has_archive and not _host_reachable(_DOWNLOAD_HOST):
-        reason = (f"its download host {_DOWNLOAD_HOST[0]} cannot be reached (no "
-                  f"network?) and {_manual_archive(name, resolved)} does not exist")
+        reason = (f"its download host {_DOWNLOAD_HOST[0]} cannot be reached "
+                  "(no network?)")
     else:
         # No GCS attempt: where only some hosts are blocked it retries for minutes.
         builder.download_and_prepare(

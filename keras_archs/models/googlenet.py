@@ -515,6 +515,9 @@ def googlenet_inference_model(model):
 
 
 @register_model(family="googlenet", paper="Szegedy et al. 2014, arXiv:1409.4842",
+                reference_params=7_005_832, reference_counts_bn_statistics=False,
+                reference_source="derived: torchvision googlenet's 6,624,904 plus "
+                                 "380,928 for the paper's real 5x5 kernels",
                 default_input_shape=(224, 224, 3))
 def googlenet(**kwargs):
     """GoogLeNet (Inception v1) with the paper's real 5×5 branches and BatchNorm; CIFAR stem."""

@@ -108,6 +108,10 @@ def SimpleCNN(include_top=True, weights=None, input_tensor=None, input_shape=Non
 
 
 @register_model(family="lenet", paper="LeCun et al. 1998, Proc. IEEE 86(11)",
+                reference_params=61_706, reference_input_shape=(32, 32, 1),
+                reference_classes=10,
+                reference_source="derived from the layout by hand: C1 156, C3 2,416 "
+                                 "(full connection), C5 48,120, F6 10,164, output 850",
                 default_input_shape=(32, 32, 1))
 def lenet5(**kwargs):
     """LeNet-5 (1998): two 5×5 convolutions with pooling, then 120 → 84 → classes."""
@@ -116,6 +120,10 @@ def lenet5(**kwargs):
 
 @register_model(family="lenet", name="simple_cnn",
                 paper="seed CIFAR-100 baseline (conv-pool ×2 + dense, after LeCun 1998)",
+                reference_params=325_956, reference_input_shape=(32, 32, 3),
+                reference_classes=100,
+                reference_source="derived from the layout by hand: conv 448 + 4,640, "
+                                 "fc1 295,168, predictions 25,700 (100 classes)",
                 default_input_shape=(32, 32, 3))
 def simple_cnn(**kwargs):
     """Seed CIFAR-100 baseline: conv16 → pool → conv32 → pool → dense 256 → classes."""

@@ -269,19 +269,44 @@ def tv_resnet152(**kwargs):
     return TVResNet152(**kwargs)
 
 
-def _register_cifar(depth, constructor):
-    # The paper gives only rounded counts (0.27 M … 1.7 M), so no exact reference.
-    def build(**kwargs):
-        return constructor(**kwargs)
+# The paper's Table 6 gives rounded counts (0.27 M … 1.7 M); the exact counts are
+# derived from the layout by hand (tests/models/test_resnet.py), for 10 classes at
+# 32×32, BatchNorm statistics not counted (as PyTorch counts).
+_CIFAR = dict(family="resnet", paper=_PAPER_V1, reference_input_shape=(32, 32, 3),
+              reference_classes=10, reference_counts_bn_statistics=False,
+              reference_source="derived from the layout by hand (He et al. 2015, "
+                               "Table 6, rounds to two digits)",
+              default_input_shape=(32, 32, 3))
 
-    build.__doc__ = f"CIFAR ResNet-{depth} (6n+2, 16/32/64 channels, option-A shortcuts)."
-    register_model(name=f"resnet{depth}", family="resnet", paper=_PAPER_V1,
-                   default_input_shape=(32, 32, 3))(build)
+
+@register_model(reference_params=269_722, **_CIFAR)
+def resnet20(**kwargs):
+    """CIFAR ResNet-20 (6n+2, n = 3, 16/32/64 channels, option-A shortcuts)."""
+    return ResNet20(**kwargs)
 
 
-for _depth, _ctor in ((20, ResNet20), (32, ResNet32), (44, ResNet44), (56, ResNet56),
-                      (110, ResNet110)):
-    _register_cifar(_depth, _ctor)
+@register_model(reference_params=464_154, **_CIFAR)
+def resnet32(**kwargs):
+    """CIFAR ResNet-32 (6n+2, n = 5, 16/32/64 channels, option-A shortcuts)."""
+    return ResNet32(**kwargs)
+
+
+@register_model(reference_params=658_586, **_CIFAR)
+def resnet44(**kwargs):
+    """CIFAR ResNet-44 (6n+2, n = 7, 16/32/64 channels, option-A shortcuts)."""
+    return ResNet44(**kwargs)
+
+
+@register_model(reference_params=853_018, **_CIFAR)
+def resnet56(**kwargs):
+    """CIFAR ResNet-56 (6n+2, n = 9, 16/32/64 channels, option-A shortcuts)."""
+    return ResNet56(**kwargs)
+
+
+@register_model(reference_params=1_727_962, **_CIFAR)
+def resnet110(**kwargs):
+    """CIFAR ResNet-110 (6n+2, n = 18, 16/32/64 channels, option-A shortcuts)."""
+    return ResNet110(**kwargs)
 
 
 @register_model(family="resnet", paper=_PAPER_V1, reference_params=25_557_032,

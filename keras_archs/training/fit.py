@@ -10,7 +10,9 @@ A run directory holds one run of one model::
                   its status ("running" until the last epoch is done)
     log.csv       one row per epoch (loss, accuracy, val_*, epoch_seconds, img/s)
     best.keras    the best model so far by validation accuracy
-    backup/       BackupAndRestore state while the run is unfinished
+    backup/       BackupAndRestore state: the last finished epoch's weights and
+                  optimizer state, from which ``resume=True`` continues an
+                  unfinished run, or a finished one up to a larger ``epochs``
 
 Nothing already in a run directory is deleted without ``overwrite=True``.
 """
@@ -31,14 +33,13 @@ import keras
 from keras_archs._validation import check_positive_int
 from keras_archs.data.pipeline import with_pipeline_options
 from keras_archs.training.callbacks import EpochTimer
+from keras_archs.training.options import DEFAULT_LEARNING_RATES as _DEFAULT_LR
+from keras_archs.training.options import OPTIMIZERS
 
 __all__ = ["train", "compare", "make_optimizer", "prepare_run_dir", "unique_run_dir",
-           "restored_epoch", "reconcile_log", "OPTIMIZERS", "ComparisonResult"]
+           "has_run", "restored_epoch", "reconcile_log", "OPTIMIZERS",
+           "ComparisonResult"]
 
-# Seed recipe: SGD, learning rate 0.01, gradient norm clipped to 1.0.
-OPTIMIZERS = ("sgd", "momentum", "adam", "adamw", "rmsprop")
-_DEFAULT_LR = {"sgd": 0.01, "momentum": 0.01, "adam": 1e-3, "adamw": 1e-3,
-               "rmsprop": 1e-3}
 _RUN_FILES = ("run.json", "log.csv", "best.keras")
 
 
@@ -75,6 +76,21 @@ def _has_results(path: Path) -> bool:
     return path.is_dir() and any(path.iterdir())
 
 
+def has_run(run_dir) -> bool:
+    """Whether ``run_dir`` holds a keras-archs run (finished or not)."""
+    return (Path(run_dir) / "run.json").is_file()
+
+
+def _base_learning_rate(optimizer, learning_rate):
+    """The learning rate the optimizer starts with (before any schedule)."""
+    if learning_rate is not None:
+        return learning_rate
+    if isinstance(optimizer, str):
+        return _DEFAULT_LR[optimizer.lower()]
+    rate = optimizer.get_config().get("learning_rate")
+    return float(rate) if isinstance(rate, (int, float)) else rate
+
+
 def unique_run_dir(run_dir) -> Path:
     """``run_dir`` if it is new or empty, else the first free ``run_dir-2``, ``-3``, …"""
     run_dir = Path(run_dir)
@@ -87,15 +103,21 @@ def unique_run_dir(run_dir) -> Path:
 
 
 def prepare_run_dir(run_dir, *, model_name: str, config: dict | None = None,
-                    resume: bool = True, overwrite: bool = False) -> tuple[Path, bool]:
+                    resume: bool = True, overwrite: bool = False,
+                    epochs: int | None = None) -> tuple[Path, bool]:
     """Check and create a run directory; returns ``(path, resuming)``.
 
     * new or empty → created, ``run.json`` written;
-    * an unfinished run of the same model (``backup/`` present, or ``run.json``
-      says ``"status": "running"``) and ``resume`` →
-      reused, training continues where it stopped;
+    * an unfinished run of the same model (``run.json`` says ``"status":
+      "running"``) and ``resume`` → reused, training continues where it stopped;
+    * a finished run of the same model, ``resume`` and more ``epochs`` than it
+      completed → reused, training continues from its last epoch (its ``backup/``)
+      up to ``epochs``;
     * anything else already there raises ValueError, unless ``overwrite=True``,
       which deletes only keras-archs' own run files.
+
+    A resumed run's ``run.json`` keeps its settings, with ``status`` back to
+    ``"running"`` and ``epochs`` the new total.
     """
     run_dir = Path(run_dir)
     if run_dir.exists() and not run_dir.is_dir():
@@ -106,24 +128,39 @@ def prepare_run_dir(run_dir, *, model_name: str, config: dict | None = None,
             raise ValueError(
                 f"run_dir {str(run_dir)!r} is not empty and is not a keras-archs run "
                 "directory; choose a new run_dir")
-        previous = json.loads(meta_path.read_text()).get("model")
+        meta = json.loads(meta_path.read_text())
+        previous = meta.get("model")
         if previous != model_name:
             raise ValueError(
                 f"run_dir {str(run_dir)!r} holds a run of model {previous!r}, not "
                 f"{model_name!r}; choose another run_dir (nothing was changed)")
         # A run killed before its first backup has no backup/ yet; train() marks
-        # its run.json "running" until it finishes.
-        status = json.loads(meta_path.read_text()).get("status")
-        if (run_dir / "backup").exists() or status == "running":
+        # its run.json "running" until it finishes. (Runs written before run.json
+        # had a status are unfinished while they have a backup/.)
+        status = meta.get("status")
+        unfinished = status == "running" or (
+            status is None and (run_dir / "backup").exists())
+        if unfinished:
             if resume:
-                return run_dir, True
+                done = restored_epoch(run_dir / "backup")  # a damaged backup fails here
+                if epochs is not None and done >= epochs:
+                    raise ValueError(
+                        f"run_dir {str(run_dir)!r} has {done} epochs done already; "
+                        f"pass epochs=N with N > {done} to train it further")
+                return run_dir, _resumed(meta_path, meta, epochs)
             raise ValueError(
                 f"run_dir {str(run_dir)!r} holds an unfinished run of {model_name!r}; "
-                "pass resume=True to continue it or overwrite=True to start again "
-                "(CLI: --resume or --overwrite)")
+                "pass resume=True to continue it or overwrite=True to start again")
+        done = meta.get("epochs_completed", meta.get("epochs"))
+        if resume and epochs is not None and done is not None and epochs > done:
+            _check_extensible(run_dir, meta, done)
+            return run_dir, _resumed(meta_path, meta, epochs)
+        more = f"epochs=N with N > {done}" if done is not None else "more epochs"
         raise ValueError(
-            f"run_dir {str(run_dir)!r} already holds a finished run of {model_name!r}; "
-            "pass overwrite=True to replace it or choose another run_dir")
+            f"run_dir {str(run_dir)!r} already holds a finished run of {model_name!r}"
+            f"{f' ({done} epochs)' if done is not None else ''}; pass {more} and "
+            "resume=True to train it further, overwrite=True to replace it, or "
+            "choose another run_dir")
     if overwrite and run_dir.exists():
         for name in _RUN_FILES:
             (run_dir / name).unlink(missing_ok=True)
@@ -133,6 +170,29 @@ def prepare_run_dir(run_dir, *, model_name: str, config: dict | None = None,
     meta.update(config or {})
     meta_path.write_text(json.dumps(meta, indent=2, default=str))
     return run_dir, False
+
+
+def _check_extensible(run_dir: Path, meta: dict, done: int) -> None:
+    where = f"the finished run in {str(run_dir)!r}"
+    if not (run_dir / "backup" / "training_metadata.json").exists():
+        raise ValueError(
+            f"{where} kept no backup/ of its last epoch (it was trained with "
+            "backup=False or by an older keras-archs), so it cannot continue; pass "
+            "overwrite=True to train it again")
+    if meta.get("lr_schedule") not in (None, "constant"):
+        raise ValueError(
+            f"{where} used lr_schedule={meta['lr_schedule']!r}, laid out for its "
+            f"{done} epochs; more epochs would change the schedule of the epochs "
+            "already done, so it cannot continue; pass overwrite=True to train it "
+            "again with the new epochs")
+
+
+def _resumed(meta_path: Path, meta: dict, epochs: int | None) -> bool:
+    meta["status"] = "running"
+    if epochs is not None:
+        meta["epochs"] = epochs
+    meta_path.write_text(json.dumps(meta, indent=2, default=str))
+    return True
 
 
 def _compile(model, optimizer, learning_rate, jit_compile="auto"):
@@ -167,7 +227,7 @@ def restored_epoch(backup_dir) -> int:
             raise ValueError(
                 f"the backup in {str(backup_dir)!r} is damaged (its weights file was "
                 "cut short) and has no previous copy, so the run cannot resume; pass "
-                "overwrite=True (CLI: --overwrite) to start it again")
+                "overwrite=True to start it again")
     if not meta.exists():
         return 0
     return int(json.loads(meta.read_text())["epoch"])
@@ -203,6 +263,10 @@ def reconcile_log(log_path, epoch: int, monitor: str | None = None):
 
 
 def _mark_finished(run_dir: Path, epochs: int):
+    # The backup stays, so resume=True with more epochs can continue the run; its
+    # previous copies (double_checkpoint) are only needed while it is written.
+    for copy in (run_dir / "backup").glob("*.bkp"):
+        copy.unlink(missing_ok=True)
     meta_path = run_dir / "run.json"
     meta = json.loads(meta_path.read_text())
     meta.update(status="finished", finished=time.strftime("%Y-%m-%d %H:%M:%S"),
@@ -254,15 +318,18 @@ def train(model_or_name, train_ds, val_ds=None, epochs: int = 10, *, optimizer="
             batch size, per-replica batch × replicas (see
             :func:`~keras_archs.training.distribute.global_batch_size`): Keras
             gives each replica an equal slice of every batch.
-        epochs: total epochs of the run (a resumed run trains only the rest).
+        epochs: total epochs of the run (a resumed run trains only the rest; a
+            finished run resumed with a larger ``epochs`` trains the new ones).
         optimizer, learning_rate: see :func:`make_optimizer`; the default is the
             seed's SGD(0.01, clipnorm=1.0).
         run_dir: where ``run.json``, ``log.csv``, ``best.keras`` and the backup go.
             In a multi-worker run only the chief writes there; other workers write
             ``<run_dir>-worker<i>`` (see
             :func:`~keras_archs.training.distribute.worker_run_dir`).
-        resume: continue an unfinished run found in ``run_dir``.
-        overwrite: replace a finished run in ``run_dir``.
+        resume: continue the run found in ``run_dir``: an unfinished one where it
+            stopped, a finished one up to ``epochs`` (Keras' ``initial_epoch``,
+            restored by ``BackupAndRestore``), appending to its ``log.csv``.
+        overwrite: replace a run in ``run_dir``.
         tensorboard: also write TensorBoard logs to ``run_dir/tensorboard``.
         callbacks: extra Keras callbacks.
         strategy: a ``tf.distribute`` strategy (see
@@ -282,8 +349,9 @@ def train(model_or_name, train_ds, val_ds=None, epochs: int = 10, *, optimizer="
             epoch (quick trials).
         backup: keep a ``BackupAndRestore`` backup so a killed run can resume.
             It writes the weights and optimizer state twice every epoch (about
-            1 GB for VGG-19 with Adam); ``compare()``, which never resumes,
-            turns it off.
+            1 GB for VGG-19 with Adam) and keeps one copy when the run finishes,
+            so it can be extended; ``compare()``, which never resumes, turns it
+            off.
     """
     from keras_archs.training import distribute as dist
     from keras_archs.training.schedules import make_lr_schedule
@@ -310,14 +378,12 @@ def train(model_or_name, train_ds, val_ds=None, epochs: int = 10, *, optimizer="
         train_ds = train_ds.take(check_positive_int(steps_per_epoch, "steps_per_epoch"))
     if validation_steps is not None and val_ds is not None:
         val_ds = val_ds.take(check_positive_int(validation_steps, "validation_steps"))
+    base_lr = _base_learning_rate(optimizer, learning_rate)
     if lr_schedule is not None:
         if isinstance(optimizer, keras.optimizers.Optimizer) and not isinstance(
                 lr_schedule, keras.optimizers.schedules.LearningRateSchedule):
             raise ValueError("lr_schedule by name needs an optimizer name (e.g. "
                              "'momentum'), not an optimizer instance")
-        base_lr = learning_rate
-        if base_lr is None and isinstance(optimizer, str):
-            base_lr = _DEFAULT_LR[optimizer.lower()]
         learning_rate = make_lr_schedule(
             lr_schedule, base_lr, epochs=epochs,
             steps_per_epoch=_steps_in(train_ds, "train_ds"), warmup_epochs=warmup_epochs)
@@ -331,14 +397,15 @@ def train(model_or_name, train_ds, val_ds=None, epochs: int = 10, *, optimizer="
 
     replicas = 1 if strategy is None else strategy.num_replicas_in_sync
     config = {"epochs": epochs, "optimizer": str(optimizer),
-              "learning_rate": learning_rate if lr_schedule is None else base_lr,
+              "learning_rate": base_lr,
               "lr_schedule": str(lr_schedule) if lr_schedule is not None else None,
               "strategy": dist.strategy_name(strategy), "replicas": replicas,
               "mixed_precision": policy, "jit_compile": jit, "status": "running"}
     config.update(run_config or {})
     run_dir = dist.worker_run_dir(run_dir, strategy)
     run_dir, resuming = prepare_run_dir(run_dir, model_name=name, config=config,
-                                        resume=resume, overwrite=overwrite)
+                                        resume=resume, overwrite=overwrite,
+                                        epochs=epochs)
     monitor = "val_accuracy" if val_ds is not None else "accuracy"
     best = None
     if resuming:
@@ -381,7 +448,8 @@ def train(model_or_name, train_ds, val_ds=None, epochs: int = 10, *, optimizer="
         # double_checkpoint: a process killed while writing the backup leaves the
         # previous one to resume from.
         cbs.append(keras.callbacks.BackupAndRestore(str(run_dir / "backup"),
-                                                    double_checkpoint=True))
+                                                    double_checkpoint=True,
+                                                    delete_checkpoint=False))
     if tensorboard:
         cbs.append(keras.callbacks.TensorBoard(str(run_dir / "tensorboard")))
     cbs.extend(callbacks)
@@ -439,7 +507,7 @@ def compare(names, dataset="digits", epochs: int = 5, batch_size: int = 32, *,
     from keras_archs.data import load_dataset
     from keras_archs.plots import plot_histories
     from keras_archs.registry import create_model, model_info
-    from keras_archs.reports import format_table
+    from keras_archs.reports import format_table, seconds
 
     if isinstance(names, str):
         names = [names]
@@ -501,7 +569,8 @@ def compare(names, dataset="digits", epochs: int = 5, batch_size: int = 32, *,
         keras.backend.clear_session()
 
     meta = {"dataset": info.name, "epochs": epochs, "batch_size": batch_size,
-            "optimizer": str(optimizer), "learning_rate": learning_rate,
+            "optimizer": str(optimizer),
+            "learning_rate": _base_learning_rate(optimizer, learning_rate),
             "augment": augment, "seed": seed}
     (run_dir / "histories.json").write_text(
         json.dumps({"config": meta, "histories": histories}, indent=2))
@@ -513,7 +582,9 @@ def compare(names, dataset="digits", epochs: int = 5, batch_size: int = 32, *,
                    title=f"{' vs '.join(names)} on {info.name}")
     if print_table:
         print()
-        print(format_table(rows, SUMMARY_COLUMNS))
+        print(format_table(rows, SUMMARY_COLUMNS, formats={
+            "seconds_per_epoch": seconds,
+            "images_per_sec": lambda v: "-" if v is None else f"{v:,.0f}"}))
         print(f"\nResults in {os.fspath(run_dir)}: histories.json, summary.csv, "
               f"curves.png, and one run directory per model.")
     return ComparisonResult(rows, histories, run_dir)

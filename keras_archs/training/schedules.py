@@ -17,10 +17,9 @@ from __future__ import annotations
 import keras
 
 from keras_archs._validation import check_positive_int
+from keras_archs.training.options import LR_SCHEDULES
 
 __all__ = ["LR_SCHEDULES", "make_lr_schedule"]
-
-LR_SCHEDULES = ("constant", "step", "cosine")
 
 
 def make_lr_schedule(name, learning_rate: float, *, epochs: int, steps_per_epoch: int,

@@ -44,7 +44,7 @@ def test_plot_without_graphviz_says_what_to_install(run_cli, tmp_path):
     (("plot", "resnet2O"), "unknown model or block 'resnet2O'. Did you mean: resnet"),
     (("plot", "vgg16", "--out", "x.jpg"), "--out must name a .png file"),
     (("flops", "nothing*"), "no model matches 'nothing*'"),
-    (("flops", "vgg16", "--input-shape", "8,8,3"), "input_shape height must be at least 32"),
+    (("flops", "vgg16", "--input-shape", "8,8,3"), "--input-shape height must be at least 32"),
 ])
 def test_bad_input_is_one_line_and_exit_2(run_cli, args, words):
     result = run_cli(*args)

@@ -31,8 +31,11 @@ def test_train_vgg11_on_digits_mixed_precision_cosine(run_cli, tmp_path):
            "(1 replica(s), global batch 8); best val_accuracy" in out
     assert "results in out: run.json, log.csv, best.keras" in out
     run = tmp_path / "out"
-    assert sorted(p.name for p in run.iterdir()) == ["best.keras", "log.csv",
+    # backup/ keeps the last epoch, so --resume with more --epochs can continue.
+    assert sorted(p.name for p in run.iterdir()) == ["backup", "best.keras", "log.csv",
                                                       "run.json"]
+    assert sorted(p.name for p in (run / "backup").iterdir()) == [
+        "latest.weights.h5", "training_metadata.json"]
     with open(run / "log.csv", newline="") as f:
         rows = list(csv.DictReader(f))
     assert [r["epoch"] for r in rows] == ["0", "1"]
@@ -63,7 +66,7 @@ def test_train_bad_inputs_print_one_line_and_change_nothing(run_cli, tmp_path):
     result = run_cli("train", "vgg11", "--mixed-precision", "mixed_float16",
                      "--run-dir", "fp16")
     line = _error_line(result)
-    assert line.startswith("keras-archs train: error: mixed_precision='mixed_float16' "
+    assert line.startswith("keras-archs train: error: --mixed-precision mixed_float16 "
                            "is unsupported here: float16 compute needs a GPU")
     assert not (tmp_path / "fp16").exists()
 
@@ -78,3 +81,38 @@ def test_train_bad_inputs_print_one_line_and_change_nothing(run_cli, tmp_path):
     line = _error_line(run_cli("train", "vgg11", "--strategy", "multiworker",
                                env={"TF_CONFIG": '{"cluster": '}))
     assert line.startswith("keras-archs train: error: TF_CONFIG is not valid JSON")
+
+
+def _log_epochs(run):
+    with open(run / "log.csv", newline="") as f:
+        return [int(r["epoch"]) for r in csv.DictReader(f)]
+
+
+@pytest.mark.slow
+def test_resume_starts_fresh_then_extends_a_finished_run(run_cli, tmp_path):
+    quick = ("--steps-per-epoch", "2", "--validation-steps", "1", "--batch-size", "16",
+             "--run-dir", "out")
+    first = run_cli("train", "simple_cnn", "--epochs", "1", "--resume", *quick)
+    assert first.returncode == 0, first.stderr[-2000:]
+    assert "--resume: no run in out yet; starting a new one" in first.stdout
+    run = tmp_path / "out"
+    meta = json.loads((run / "run.json").read_text())
+    # The rate SGD actually used (the default), not null.
+    assert meta["learning_rate"] == 0.01 and meta["optimizer"] == "sgd"
+    assert meta["status"] == "finished" and _log_epochs(run) == [0]
+
+    more = run_cli("train", "simple_cnn", "--epochs", "3", "--resume", *quick)
+    assert more.returncode == 0, more.stderr[-2000:]
+    assert "Resuming simple_cnn in out after epoch 1 of 3" in more.stdout
+    assert "Epoch 2/3" in more.stdout and "Epoch 1/3" not in more.stdout
+    assert "2 epoch(s) this session" in more.stdout
+    assert _log_epochs(run) == [0, 1, 2]  # appended, one row per epoch
+    meta = json.loads((run / "run.json").read_text())
+    assert meta["status"] == "finished" and meta["epochs_completed"] == 3
+    assert meta["epochs"] == 3 and meta["created"]
+
+    again = run_cli("train", "simple_cnn", "--epochs", "3", "--resume", *quick)
+    line = _error_line(again)
+    assert "already holds a finished run of 'simple_cnn' (3 epochs); pass --epochs N " \
+           "with N > 3 and --resume to train it further" in line
+    assert _log_epochs(run) == [0, 1, 2]

@@ -67,7 +67,9 @@ def test_sigkill_in_epoch_3_of_5_resumes_to_exactly_5_epochs(tmp_path, finish_pr
     # that was never interrupted.
     np.testing.assert_allclose([float(r["loss"]) for r in rows],
                                [float(r["loss"]) for r in ref_rows], rtol=1e-5)
-    assert not (run / "backup").exists()
+    # The last epoch's backup stays (to extend the run), without its previous copy.
+    assert restored_epoch(run / "backup") == 5
+    assert not list((run / "backup").glob("*.bkp"))
     assert json.loads((run / "run.json").read_text())["status"] == "finished"
     best = keras.saving.load_model(run / "best.keras", safe_mode=True)
     probs = best.predict(np.zeros((2, 8, 8, 3), "float32"), verbose=0)

@@ -58,7 +58,9 @@ def test_train_writes_run_files(tmp_path, digits, tiny_models):
     assert {"loss", "accuracy", "val_loss", "val_accuracy", "epoch_seconds",
             "train_images_per_sec"} <= set(rows[0])
     assert float(rows[0]["train_images_per_sec"]) > 0
-    assert not (run / "backup").exists()  # removed once the run finished
+    # The last epoch's weights and optimizer state stay, to extend the run.
+    assert sorted(p.name for p in (run / "backup").iterdir()) == [
+        "latest.weights.h5", "training_metadata.json"]
     best = keras.saving.load_model(run / "best.keras", safe_mode=True)
     assert best.output_shape == (None, 10)
     assert len(history.history["loss"]) == 2

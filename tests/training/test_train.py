@@ -1,6 +1,7 @@
 """train(): mixed precision, XLA default, learning-rate schedules, run directories and
 every bad input — in-process on a tiny model."""
 
+import csv
 import json
 
 import keras
@@ -187,3 +188,42 @@ def test_a_run_killed_before_its_first_backup_is_resumable(tmp_path, tiny_model)
     assert json.loads((run / "run.json").read_text())["status"] == "finished"
     with pytest.raises(ValueError, match="already holds a finished run of 'tiny'"):
         train(tiny_model, _data(), None, 1, run_dir=run, resume=True)
+
+
+def test_resume_with_more_epochs_continues_a_finished_run(tmp_path, make_tiny):
+    def rows(run):
+        with open(run / "log.csv", newline="") as f:
+            return list(csv.DictReader(f))
+
+    keras.utils.set_random_seed(0)
+    reference = train(make_tiny(), _data(), _data(), 3, optimizer="adam",
+                      run_dir=tmp_path / "reference", verbose=0)
+    run = tmp_path / "run"
+    keras.utils.set_random_seed(0)
+    train(make_tiny(), _data(), _data(), 2, optimizer="adam", run_dir=run, verbose=0)
+    meta = json.loads((run / "run.json").read_text())
+    assert meta["status"] == "finished" and meta["learning_rate"] == 1e-3
+    history = train(make_tiny(), _data(), _data(), 3, optimizer="adam", run_dir=run,
+                    resume=True, verbose=0)
+    assert len(history.history["loss"]) == 1  # only the new epoch
+    logged = rows(run)
+    assert [int(r["epoch"]) for r in logged] == [0, 1, 2]
+    # Weights and Adam's state carried over: the same losses as 3 epochs in one go.
+    np.testing.assert_allclose([float(r["loss"]) for r in logged],
+                               reference.history["loss"], rtol=1e-5)
+    meta = json.loads((run / "run.json").read_text())
+    assert meta["epochs"] == meta["epochs_completed"] == 3
+    assert meta["status"] == "finished"
+
+
+def test_a_finished_run_with_a_schedule_is_not_extended(tmp_path, tiny_model):
+    run = tmp_path / "run"
+    train(tiny_model, _data(), None, 2, optimizer="momentum", lr_schedule="step",
+          run_dir=run, verbose=0)
+    before = (run / "log.csv").read_text()
+    with pytest.raises(ValueError, match="used lr_schedule='step', laid out for its 2 "
+                                         "epochs"):
+        train(tiny_model, _data(), None, 3, optimizer="momentum", lr_schedule="step",
+              run_dir=run, resume=True, verbose=0)
+    assert (run / "log.csv").read_text() == before
+    assert json.loads((run / "run.json").read_text())["status"] == "finished"
