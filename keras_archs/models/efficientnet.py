@@ -9,8 +9,10 @@ paper's Table 1) of MBConv stages, and every bigger model is that table under
 ``r = γ^φ`` grow together, with ``α·β²·γ² ≈ 2`` so each step of φ roughly doubles
 the FLOPs. Widths are rounded to multiples of 8 (never more than 10 % down) by
 :func:`round_filters`, depths rounded up by :func:`round_repeats`. The published
-B1–B7 coefficients (:data:`COMPOUND_SCALING`) are the ones Google released, which
-round the ideal ``α^φ, β^φ`` to one decimal.
+B1–B7 coefficients (:data:`COMPOUND_SCALING`) are the ones Google released; they do
+not follow ``α^φ, β^φ`` at whole-number φ (B1's depth is 1.1, not 1.2; B7's depth 3.1
+is 1.2^6.2 and its width 2.0 is 1.1^7.3 — notebooks/efficient_architectures.ipynb
+tabulates both).
 
 :func:`mbconv_block` is the MobileNetV2 inverted residual with squeeze-and-excitation:
 1×1 expansion → k×k depthwise → SE (Swish bottleneck of ``se_ratio`` × the block's
