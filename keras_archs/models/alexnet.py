@@ -121,7 +121,9 @@ def alexnet_torch_keys(model) -> dict[str, str]:
     return keys
 
 
-@register_model(family="alexnet",
+@register_model(top1=56.522,
+                top1_source="torchvision's weights table (IMAGENET1K_V1 acc@1)",
+                family="alexnet",
                 paper="Krizhevsky et al. 2012, NeurIPS; single tower: arXiv:1404.5997",
                 reference_params=61_100_840, reference_source="torchvision alexnet",
                 default_input_shape=(224, 224, 3), torchvision="alexnet",

@@ -364,21 +364,27 @@ _TV_SOURCE = "torchvision 0.26 DenseNet{}_Weights.IMAGENET1K_V1 num_params"
 _TV_TOP1_SOURCE = "torchvision 0.26 DenseNet{}_Weights.IMAGENET1K_V1 acc@1"
 
 
-@register_model(family="densenet", paper=PAPER, reference_params=8_062_504,
+@register_model(top1=75.0,
+                top1_source="keras.applications' table (keras.io/api/applications)",
+                family="densenet", paper=PAPER, reference_params=8_062_504,
                 keras_applications="DenseNet121", preprocessing="torch")
 def densenet121(**kwargs):
     """DenseNet-121, keras.applications' layout, names and BatchNorm preset."""
     return DenseNet121(**kwargs)
 
 
-@register_model(family="densenet", paper=PAPER, reference_params=14_307_880,
+@register_model(top1=76.2,
+                top1_source="keras.applications' table (keras.io/api/applications)",
+                family="densenet", paper=PAPER, reference_params=14_307_880,
                 keras_applications="DenseNet169", preprocessing="torch")
 def densenet169(**kwargs):
     """DenseNet-169, keras.applications' layout, names and BatchNorm preset."""
     return DenseNet169(**kwargs)
 
 
-@register_model(family="densenet", paper=PAPER, reference_params=20_242_984,
+@register_model(top1=77.3,
+                top1_source="keras.applications' table (keras.io/api/applications)",
+                family="densenet", paper=PAPER, reference_params=20_242_984,
                 keras_applications="DenseNet201", preprocessing="torch")
 def densenet201(**kwargs):
     """DenseNet-201, keras.applications' layout, names and BatchNorm preset."""

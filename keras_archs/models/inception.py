@@ -434,7 +434,9 @@ def InceptionV3(include_top=True, weights=None, input_tensor=None, input_shape=N
     return model
 
 
-@register_model(family="inception", paper="Szegedy et al. 2016, arXiv:1512.00567",
+@register_model(top1=77.9,
+                top1_source="keras.applications' table (keras.io/api/applications)",
+                family="inception", paper="Szegedy et al. 2016, arXiv:1512.00567",
                 reference_params=23_851_784, keras_applications="InceptionV3",
                 default_input_shape=(299, 299, 3), reference_input_shape=(299, 299, 3),
                 preprocessing="tf")

@@ -182,7 +182,9 @@ _PAPER_V2 = "He et al. 2016, arXiv:1603.05027"
 _TV = "torchvision {} (BatchNorm running statistics not counted)"
 
 
-@register_model(family="resnet", paper=_PAPER_V1, reference_params=11_689_512,
+@register_model(top1=69.758,
+                top1_source="torchvision's weights table (IMAGENET1K_V1 acc@1)",
+                family="resnet", paper=_PAPER_V1, reference_params=11_689_512,
                 reference_source=_TV.format("resnet18"),
                 reference_counts_bn_statistics=False, torchvision="resnet18",
                 preprocessing="torch")
@@ -191,7 +193,9 @@ def resnet18(**kwargs):
     return ResNet18(**kwargs)
 
 
-@register_model(family="resnet", paper=_PAPER_V1, reference_params=21_797_672,
+@register_model(top1=73.314,
+                top1_source="torchvision's weights table (IMAGENET1K_V1 acc@1)",
+                family="resnet", paper=_PAPER_V1, reference_params=21_797_672,
                 reference_source=_TV.format("resnet34"),
                 reference_counts_bn_statistics=False, torchvision="resnet34",
                 preprocessing="torch")
@@ -200,49 +204,63 @@ def resnet34(**kwargs):
     return ResNet34(**kwargs)
 
 
-@register_model(family="resnet", paper=_PAPER_V1, reference_params=25_636_712,
+@register_model(top1=74.9,
+                top1_source="keras.applications' table (keras.io/api/applications)",
+                family="resnet", paper=_PAPER_V1, reference_params=25_636_712,
                 keras_applications="ResNet50", preprocessing="caffe")
 def resnet50(**kwargs):
     """ResNet-50 v1 (bottlenecks 3-4-6-3), keras.applications' layout and names."""
     return ResNet50(**kwargs)
 
 
-@register_model(family="resnet", paper=_PAPER_V1, reference_params=44_707_176,
+@register_model(top1=76.4,
+                top1_source="keras.applications' table (keras.io/api/applications)",
+                family="resnet", paper=_PAPER_V1, reference_params=44_707_176,
                 keras_applications="ResNet101", preprocessing="caffe")
 def resnet101(**kwargs):
     """ResNet-101 v1 (bottlenecks 3-4-23-3), keras.applications' layout and names."""
     return ResNet101(**kwargs)
 
 
-@register_model(family="resnet", paper=_PAPER_V1, reference_params=60_419_944,
+@register_model(top1=76.6,
+                top1_source="keras.applications' table (keras.io/api/applications)",
+                family="resnet", paper=_PAPER_V1, reference_params=60_419_944,
                 keras_applications="ResNet152", preprocessing="caffe")
 def resnet152(**kwargs):
     """ResNet-152 v1 (bottlenecks 3-8-36-3), keras.applications' layout and names."""
     return ResNet152(**kwargs)
 
 
-@register_model(family="resnet", paper=_PAPER_V2, reference_params=25_613_800,
+@register_model(top1=76.0,
+                top1_source="keras.applications' table (keras.io/api/applications)",
+                family="resnet", paper=_PAPER_V2, reference_params=25_613_800,
                 keras_applications="ResNet50V2", preprocessing="tf")
 def resnet50v2(**kwargs):
     """ResNet-50 v2 (pre-activation), keras.applications' layout and names."""
     return ResNet50V2(**kwargs)
 
 
-@register_model(family="resnet", paper=_PAPER_V2, reference_params=44_675_560,
+@register_model(top1=77.2,
+                top1_source="keras.applications' table (keras.io/api/applications)",
+                family="resnet", paper=_PAPER_V2, reference_params=44_675_560,
                 keras_applications="ResNet101V2", preprocessing="tf")
 def resnet101v2(**kwargs):
     """ResNet-101 v2 (pre-activation), keras.applications' layout and names."""
     return ResNet101V2(**kwargs)
 
 
-@register_model(family="resnet", paper=_PAPER_V2, reference_params=60_380_648,
+@register_model(top1=78.0,
+                top1_source="keras.applications' table (keras.io/api/applications)",
+                family="resnet", paper=_PAPER_V2, reference_params=60_380_648,
                 keras_applications="ResNet152V2", preprocessing="tf")
 def resnet152v2(**kwargs):
     """ResNet-152 v2 (pre-activation), keras.applications' layout and names."""
     return ResNet152V2(**kwargs)
 
 
-@register_model(family="resnet", paper=_PAPER_V1, reference_params=25_557_032,
+@register_model(top1=76.13,
+                top1_source="torchvision's weights table (IMAGENET1K_V1 acc@1)",
+                family="resnet", paper=_PAPER_V1, reference_params=25_557_032,
                 reference_source=_TV.format("resnet50"),
                 reference_counts_bn_statistics=False, torchvision="resnet50",
                 preprocessing="torch")
@@ -251,7 +269,9 @@ def tv_resnet50(**kwargs):
     return TVResNet50(**kwargs)
 
 
-@register_model(family="resnet", paper=_PAPER_V1, reference_params=44_549_160,
+@register_model(top1=77.374,
+                top1_source="torchvision's weights table (IMAGENET1K_V1 acc@1)",
+                family="resnet", paper=_PAPER_V1, reference_params=44_549_160,
                 reference_source=_TV.format("resnet101"),
                 reference_counts_bn_statistics=False, torchvision="resnet101",
                 preprocessing="torch")
@@ -260,7 +280,9 @@ def tv_resnet101(**kwargs):
     return TVResNet101(**kwargs)
 
 
-@register_model(family="resnet", paper=_PAPER_V1, reference_params=60_192_808,
+@register_model(top1=78.312,
+                top1_source="torchvision's weights table (IMAGENET1K_V1 acc@1)",
+                family="resnet", paper=_PAPER_V1, reference_params=60_192_808,
                 reference_source=_TV.format("resnet152"),
                 reference_counts_bn_statistics=False, torchvision="resnet152",
                 preprocessing="torch")

@@ -95,7 +95,9 @@ def ResNeXt29_16x64d(**kwargs):
 
 # -------------------------------------------------------------------- registry
 
-@register_model(family="resnext", paper=_PAPER, reference_params=25_028_904,
+@register_model(top1=77.618,
+                top1_source="torchvision's weights table (IMAGENET1K_V1 acc@1)",
+                family="resnext", paper=_PAPER, reference_params=25_028_904,
                 reference_source=_TV.format("resnext50_32x4d"),
                 reference_counts_bn_statistics=False, torchvision="resnext50_32x4d",
                 preprocessing="torch")
@@ -104,7 +106,9 @@ def resnext50_32x4d(**kwargs):
     return ResNeXt50_32x4d(**kwargs)
 
 
-@register_model(family="resnext", paper=_PAPER, reference_params=88_791_336,
+@register_model(top1=79.312,
+                top1_source="torchvision's weights table (IMAGENET1K_V1 acc@1)",
+                family="resnext", paper=_PAPER, reference_params=88_791_336,
                 reference_source=_TV.format("resnext101_32x8d"),
                 reference_counts_bn_statistics=False, torchvision="resnext101_32x8d",
                 preprocessing="torch")

@@ -56,7 +56,9 @@ SEResNet110 = _cifar(110)
 # -------------------------------------------------------------------- registry
 
 # timm counts exclude BatchNorm running statistics, as torchvision's.
-@register_model(family="senet", paper=_PAPER, reference_params=28_088_024,
+@register_model(top1=76.71,
+                top1_source='Hu et al. 2018, Table 2 (single-crop top-1 error 23.29 %)',
+                family="senet", paper=_PAPER, reference_params=28_088_024,
                 reference_source="timm seresnet50 (BatchNorm running statistics "
                                  "not counted)",
                 reference_counts_bn_statistics=False, timm="seresnet50",
@@ -69,7 +71,9 @@ def seresnet50(**kwargs):
 # torchvision resnet101 (44,549,160) plus SE's 2·C·r + r + C per block (C the block
 # output, r = C/16): 2,530,992 for the 3-4-6-3 blocks of seresnet50 (= timm's
 # 28,088,024 - torchvision's 25,557,032) + 17 more 1024-channel blocks × 132,160.
-@register_model(family="senet", paper=_PAPER, reference_params=49_326_872,
+@register_model(top1=77.62,
+                top1_source='Hu et al. 2018, Table 2 (single-crop top-1 error 22.38 %)',
+                family="senet", paper=_PAPER, reference_params=49_326_872,
                 reference_source="timm seresnet101 = torchvision resnet101 "
                                  "44,549,160 + SE 4,777,712 (2·C·C/16 + C/16 + C per "
                                  "block; BN running statistics not counted)",

@@ -216,7 +216,9 @@ _PAPER = "Simonyan & Zisserman 2014, arXiv:1409.1556"
 # keras.applications'.
 
 
-@register_model(family="vgg", paper=_PAPER, reference_params=132_863_336,
+@register_model(top1=69.02,
+                top1_source="torchvision's weights table (IMAGENET1K_V1 acc@1)",
+                family="vgg", paper=_PAPER, reference_params=132_863_336,
                 reference_source="torchvision vgg11", torchvision="vgg11",
                 preprocessing="torch")
 def vgg11(**kwargs):
@@ -224,7 +226,9 @@ def vgg11(**kwargs):
     return VGG11(**kwargs)
 
 
-@register_model(family="vgg", paper=_PAPER, reference_params=133_047_848,
+@register_model(top1=69.928,
+                top1_source="torchvision's weights table (IMAGENET1K_V1 acc@1)",
+                family="vgg", paper=_PAPER, reference_params=133_047_848,
                 reference_source="torchvision vgg13", torchvision="vgg13",
                 preprocessing="torch")
 def vgg13(**kwargs):
@@ -232,21 +236,27 @@ def vgg13(**kwargs):
     return VGG13(**kwargs)
 
 
-@register_model(family="vgg", paper=_PAPER, reference_params=138_357_544,
+@register_model(top1=71.3,
+                top1_source="keras.applications' table (keras.io/api/applications)",
+                family="vgg", paper=_PAPER, reference_params=138_357_544,
                 keras_applications="VGG16", torchvision="vgg16", preprocessing="caffe")
 def vgg16(**kwargs):
     """VGG-16 (configuration D): 13 convolutions and 3 fully connected layers."""
     return VGG16(**kwargs)
 
 
-@register_model(family="vgg", paper=_PAPER, reference_params=143_667_240,
+@register_model(top1=71.3,
+                top1_source="keras.applications' table (keras.io/api/applications)",
+                family="vgg", paper=_PAPER, reference_params=143_667_240,
                 keras_applications="VGG19", torchvision="vgg19", preprocessing="caffe")
 def vgg19(**kwargs):
     """VGG-19 (configuration E): 16 convolutions and 3 fully connected layers."""
     return VGG19(**kwargs)
 
 
-@register_model(family="vgg", paper=_PAPER, reference_params=132_868_840,
+@register_model(top1=70.37,
+                top1_source="torchvision's weights table (IMAGENET1K_V1 acc@1)",
+                family="vgg", paper=_PAPER, reference_params=132_868_840,
                 reference_source="torchvision vgg11_bn (BN running stats not counted)",
                 reference_counts_bn_statistics=False, torchvision="vgg11_bn",
                 preprocessing="torch")
@@ -255,7 +265,9 @@ def vgg11_bn(**kwargs):
     return VGG11(batch_norm=True, **kwargs)
 
 
-@register_model(family="vgg", paper=_PAPER, reference_params=133_053_736,
+@register_model(top1=71.586,
+                top1_source="torchvision's weights table (IMAGENET1K_V1 acc@1)",
+                family="vgg", paper=_PAPER, reference_params=133_053_736,
                 reference_source="torchvision vgg13_bn (BN running stats not counted)",
                 reference_counts_bn_statistics=False, torchvision="vgg13_bn",
                 preprocessing="torch")
@@ -264,7 +276,9 @@ def vgg13_bn(**kwargs):
     return VGG13(batch_norm=True, **kwargs)
 
 
-@register_model(family="vgg", paper=_PAPER, reference_params=138_365_992,
+@register_model(top1=73.36,
+                top1_source="torchvision's weights table (IMAGENET1K_V1 acc@1)",
+                family="vgg", paper=_PAPER, reference_params=138_365_992,
                 reference_source="torchvision vgg16_bn (BN running stats not counted)",
                 reference_counts_bn_statistics=False, torchvision="vgg16_bn",
                 preprocessing="torch")
@@ -273,7 +287,9 @@ def vgg16_bn(**kwargs):
     return VGG16(batch_norm=True, **kwargs)
 
 
-@register_model(family="vgg", paper=_PAPER, reference_params=143_678_248,
+@register_model(top1=74.218,
+                top1_source="torchvision's weights table (IMAGENET1K_V1 acc@1)",
+                family="vgg", paper=_PAPER, reference_params=143_678_248,
                 reference_source="torchvision vgg19_bn (BN running stats not counted)",
                 reference_counts_bn_statistics=False, torchvision="vgg19_bn",
                 preprocessing="torch")

@@ -104,7 +104,9 @@ def WRN16_8(**kwargs):
 
 # -------------------------------------------------------------------- registry
 
-@register_model(family="wide_resnet", paper=_PAPER, reference_params=68_883_240,
+@register_model(top1=78.468,
+                top1_source="torchvision's weights table (IMAGENET1K_V1 acc@1)",
+                family="wide_resnet", paper=_PAPER, reference_params=68_883_240,
                 reference_source=_TV.format("wide_resnet50_2"),
                 reference_counts_bn_statistics=False, torchvision="wide_resnet50_2",
                 preprocessing="torch")
@@ -113,7 +115,9 @@ def wide_resnet50_2(**kwargs):
     return WideResNet50_2(**kwargs)
 
 
-@register_model(family="wide_resnet", paper=_PAPER, reference_params=126_886_696,
+@register_model(top1=78.848,
+                top1_source="torchvision's weights table (IMAGENET1K_V1 acc@1)",
+                family="wide_resnet", paper=_PAPER, reference_params=126_886_696,
                 reference_source=_TV.format("wide_resnet101_2"),
                 reference_counts_bn_statistics=False, torchvision="wide_resnet101_2",
                 preprocessing="torch")
