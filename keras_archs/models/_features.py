@@ -5,7 +5,8 @@ keras-hub's ``pyramid_outputs`` style: key ``"P{k}"`` holds the stage output at
 stride ``2**k`` (``"P1"`` stride 2, ``"P2"`` stride 4, ..., ``"P5"`` stride 32),
 fine to coarse, one per stride the model reaches at that input size (a CIFAR
 ResNet-20 gives ``P1`` and ``P2``: it downsamples twice). Strides are nominal, as
-timm's ``reduction``: a "valid" pooling that takes 64 pixels to 31 is stride 2::
+timm's ``reduction``: the product of the layer strides, so a "valid" pooling that
+takes 64 pixels to 31 is stride 2 and a "valid" 5×5 convolution stride 1::
 
     features = create_model("resnet50", input_shape=(224, 224, 3), features_only=True)
     features(images)["P5"].shape    # (batch, 7, 7, 2048)
@@ -35,24 +36,26 @@ def pyramid_key(stride: int) -> str:
     return f"P{int(math.log2(stride))}"
 
 
-def _stride(shape, input_hw):
-    """The nominal stride of a 4-D channels-last ``shape`` relative to ``input_hw``.
+def _spatial(tensor):
+    shape = tuple(tensor.shape)
+    return shape[1:3] if len(shape) == 4 and None not in shape[1:3] else None
 
-    ``input / output`` rounded to a power of two, as timm's ``reduction``: a
-    "valid" 3×3/2 pool on 64 pixels gives 31, still stride 2 (AlexNet). None when
-    height and width disagree.
-    """
-    if len(shape) != 4 or None in shape[1:3]:
-        return None
-    strides = {2 ** round(math.log2(size / out)) for size, out in zip(input_hw, shape[1:3])}
-    return strides.pop() if len(strides) == 1 else None
+
+def _layer_stride(node):
+    """How much ``node`` downsamples: its input/output size ratio rounded to a power of
+    two, as timm's ``reduction`` counts. A "valid" 5×5 convolution (14 → 10) is 1, a
+    "valid" 3×3/2 pool (55 → 27) is 2, a padding (224 → 230) is 1."""
+    out = _spatial(node.outputs[0])
+    ratios = [max(1, 2 ** round(math.log2(size / o)))
+              for t in node.input_tensors if _spatial(t)
+              for size, o in zip(_spatial(t), out)]
+    return max(ratios, default=1)
 
 
 def _pads(node):
     """Whether ``node`` grows the map (a ZeroPadding2D): never a stage output."""
-    grows = [tuple(node.outputs[0].shape[1:3]) > tuple(t.shape[1:3])
-             for t in node.input_tensors if len(t.shape) == 4]
-    return any(grows)
+    out = _spatial(node.outputs[0])
+    return any(_spatial(t) and out > _spatial(t) for t in node.input_tensors)
 
 
 def stage_layers(model) -> dict[int, str]:
@@ -70,20 +73,22 @@ def stage_layers(model) -> dict[int, str]:
     return {stride: node.operation.name for stride, node in _stage_nodes(model).items()}
 
 
-def _stage_nodes(model):
-    """``{stride: graph node}``: see :func:`stage_layers`."""
+def _graph(model):
+    """``[(node, stride, is_cut)]`` in topological order, for spatial single-output
+    nodes: the nominal stride of the node's output (the product of the layer strides
+    before it) and whether every input → output path passes through the node."""
     if len(model.inputs) != 1 or len(model.outputs) != 1:
         raise ValueError(
             f"feature pyramids need a one-input, one-output backbone; {model.name} has "
             f"{len(model.inputs)} inputs and {len(model.outputs)} outputs")
-    input_hw = tuple(model.inputs[0].shape[1:3])
-    if None in input_hw:
+    if _spatial(model.inputs[0]) is None:
         raise ValueError("feature pyramids need a fixed input height and width, got "
                          f"input shape {tuple(model.inputs[0].shape)}")
+    # Keras' depth is the longest path to the output: deepest first is topological.
     nodes = [node for depth in sorted(model._nodes_by_depth, reverse=True)
              for node in model._nodes_by_depth[depth]]
     position = {id(node): i for i, node in enumerate(nodes)}
-    # spans[i] > 0: some edge goes from before node i to after it.
+    # A node is a cut exactly when no edge jumps over it in a topological order.
     spans = [0] * (len(nodes) + 1)
     for i, node in enumerate(nodes):
         for parent in node.parent_nodes:
@@ -91,13 +96,24 @@ def _stage_nodes(model):
             if j is not None and i - j > 1:
                 spans[j + 1] += 1
                 spans[i] -= 1
-    stages, open_edges = {}, 0
+    stride_of = {id(t): 1 for t in model.inputs}
+    graph, open_edges = [], 0
     for i, node in enumerate(nodes):
         open_edges += spans[i]
-        if open_edges or node.is_input or len(node.outputs) != 1 or _pads(node):
+        if node.is_input or len(node.outputs) != 1 or _spatial(node.outputs[0]) is None:
             continue
-        stride = _stride(tuple(node.outputs[0].shape), input_hw)
-        if stride in PYRAMID_STRIDES:
+        stride = max((stride_of.get(id(t), 1) for t in node.input_tensors), default=1)
+        stride *= _layer_stride(node)
+        stride_of[id(node.outputs[0])] = stride
+        graph.append((node, stride, open_edges == 0))
+    return graph
+
+
+def _stage_nodes(model):
+    """``{stride: graph node}``: see :func:`stage_layers`."""
+    stages = {}
+    for node, stride, is_cut in _graph(model):
+        if is_cut and stride in PYRAMID_STRIDES and not _pads(node):
             stages[stride] = node
     return dict(sorted(stages.items()))
 
@@ -109,8 +125,8 @@ def feature_model(model, layers=None, *, name=None):
         model: a functional backbone (usually built with ``include_top=False``).
         layers: ``None`` to derive the stages with :func:`stage_layers`, or a family's
             override: layer names, or a function ``model -> layer names``. Each
-            layer's stride is read from its output shape and must be one of
-            :data:`PYRAMID_STRIDES`, one layer per stride.
+            layer's stride (the product of the layer strides before it) must be
+            one of :data:`PYRAMID_STRIDES`, one layer per stride.
         name: the new model's name (default ``"{model.name}_features"``).
 
     The new model shares ``model``'s layers and weights.
@@ -120,10 +136,10 @@ def feature_model(model, layers=None, *, name=None):
                    for stride, node in _stage_nodes(model).items()}
     else:
         names = layers(model) if callable(layers) else layers
-        input_hw = tuple(model.inputs[0].shape[1:3])
+        derived = {node.operation.name: stride for node, stride, _ in _graph(model)}
         by_stride = {}
         for layer_name in names:
-            stride = _stride(tuple(model.get_layer(layer_name).output.shape), input_hw)
+            stride = derived.get(layer_name)
             if stride not in PYRAMID_STRIDES or stride in by_stride:
                 raise ValueError(
                     f"feature layer {layer_name!r} of {model.name} is at stride "
