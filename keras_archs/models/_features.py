@@ -152,4 +152,4 @@ def feature_model(model, layers=None, *, name=None):
         raise ValueError(
             f"{model.name} has no stage at stride 2 to 32 for input "
             f"{tuple(model.inputs[0].shape[1:])}")
-    return keras.Model(model.inputs, outputs, name=name or f"{model.name}_features")
+    return keras.Model(model.input, outputs, name=name or f"{model.name}_features")
