@@ -58,7 +58,8 @@ def make_optimizer(optimizer="sgd", learning_rate=None, clipnorm=1.0):
             f"keras.optimizers.Optimizer, got {optimizer!r}")
     name = optimizer.lower()
     lr = _DEFAULT_LR[name] if learning_rate is None else learning_rate
-    if not isinstance(lr, keras.optimizers.schedules.LearningRateSchedule):
+    if not isinstance(lr, keras.optimizers.schedules.LearningRateSchedule) \
+            and not callable(lr):
         check_number(lr, "learning_rate", minimum=0, include_minimum=False)
     if name == "sgd":
         return keras.optimizers.SGD(lr, clipnorm=clipnorm)
