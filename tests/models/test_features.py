@@ -143,3 +143,8 @@ def test_a_family_can_declare_its_stage_layers(monkeypatch):
     monkeypatch.setitem(registry._REGISTRY, "toy", wrong)
     with pytest.raises(ValueError, match="feature layer 'b' of toy is at stride 2"):
         create_model("toy", (32, 32, 3), features_only=True)
+
+
+def test_feature_layers_must_be_a_function():
+    with pytest.raises(TypeError, match="feature_layers must be None or a function"):
+        registry.register_model(family="test", paper="-", feature_layers=["conv1"])
