@@ -13,6 +13,8 @@ import fnmatch
 from dataclasses import dataclass, field
 from typing import Callable
 
+from keras_archs._validation import check_bool, check_choice
+
 __all__ = ["ModelInfo", "register_model", "create_model", "list_models", "model_info"]
 
 # keras.applications `preprocess_input` modes, plus "unit" (pixels scaled to [0, 1],
@@ -111,9 +113,8 @@ def register_model(
         return VGG16(**kwargs)
     ```
     """
-    if preprocessing not in PREPROCESSING_MODES:
-        raise ValueError(
-            f"preprocessing must be one of {PREPROCESSING_MODES}, got {preprocessing!r}")
+    check_choice(preprocessing, "preprocessing", PREPROCESSING_MODES)
+    check_bool(reference_counts_bn_statistics, "reference_counts_bn_statistics")
     if feature_layers is not None and not callable(feature_layers):
         raise TypeError("feature_layers must be None or a function model -> layer names")
     if reference_params is not None and reference_source is None:
@@ -223,8 +224,6 @@ def create_model(
     pyramid(images)["P5"].shape   # (batch, 7, 7, 2048); P2 is (batch, 56, 56, 256)
     ```
     """
-    from keras_archs._validation import check_bool
-
     info = model_info(name)
     check_bool(features_only, "features_only")
     if input_shape is None:
