@@ -52,6 +52,11 @@ class ModelInfo:
             returns: ``None`` (derived from the graph, the default; see
             ``keras_archs.models._features``) or a function ``model -> layer names``
             for a family whose stage ends the graph does not show.
+        top1: reference ImageNet top-1 accuracy (%) of the architecture at
+            ``reference_input_shape``, for the accuracy-vs-operations chart; not
+            measured here.
+        top1_source: where ``top1`` comes from (keras.applications' table,
+            torchvision's weights table, or the paper).
         builder: the constructor ``create_model`` calls.
     """
 
@@ -70,6 +75,8 @@ class ModelInfo:
     torchvision: str | None = None
     timm: str | None = None
     feature_layers: Callable | None = field(default=None, repr=False, compare=False)
+    top1: float | None = None
+    top1_source: str | None = None
     description: str = ""
 
     @property
@@ -99,6 +106,8 @@ def register_model(
     torchvision: str | None = None,
     timm: str | None = None,
     feature_layers: Callable | None = None,
+    top1: float | None = None,
+    top1_source: str | None = None,
 ):
     """Decorator that adds a model constructor to the registry.
 
@@ -117,6 +126,9 @@ def register_model(
     check_bool(reference_counts_bn_statistics, "reference_counts_bn_statistics")
     if feature_layers is not None and not callable(feature_layers):
         raise TypeError("feature_layers must be None or a function model -> layer names")
+    if (top1 is None) != (top1_source is None):
+        raise ValueError("top1 and top1_source go together: a reference accuracy "
+                         "needs its source")
     if reference_params is not None and reference_source is None:
         reference_source = (
             f"keras.applications.{keras_applications}" if keras_applications else paper)
@@ -142,6 +154,8 @@ def register_model(
             torchvision=torchvision,
             timm=timm,
             feature_layers=feature_layers,
+            top1=top1,
+            top1_source=top1_source,
             description=doc[0] if doc else "",
         )
         return fn

@@ -33,3 +33,19 @@ def test_distributed_benchmark_prints_its_ratio_table():
     # float32, mixed (and its ratio), mirrored x2 (and its ratio)
     assert re.fullmatch(r"vgg11\s+[\d.]+/s\s+[\d.]+/s\s+[\d.]+x\s+[\d.]+/s\s+[\d.]+x",
                         _vgg11_row("distributed.py"))
+
+
+@pytest.mark.slow
+def test_vs_applications_benchmark_prints_ratios_and_cpu_utilisation():
+    env = dict(os.environ, PYTHONPATH=str(REPO))
+    result = subprocess.run(
+        [sys.executable, "benchmarks/vs_applications.py", "--models", "vgg16", "--smoke"],
+        capture_output=True, text=True, cwd=REPO, env=env, timeout=600)
+    assert result.returncode == 0, result.stderr[-2000:]
+    lines = result.stdout.splitlines()
+    assert re.search(r"oneDNN (on|off)", lines[0])
+    row = next(line for line in lines if line.startswith("vgg16 "))
+    assert re.fullmatch(r"vgg16\s+VGG16\s+([\d.]+/s\s+){2}[\d.]+x\s+([\d.]+/s\s+){2}[\d.]+x",
+                        row.strip())
+    assert re.search(r"vgg16 training: [\d.]+ GFLOP/s of a [\d.]+ GFLOP/s matmul peak = "
+                     r"\d+% CPU utilisation", result.stdout)

@@ -15,7 +15,7 @@ import sys
 __all__ = ["main", "build_parser"]
 
 # Modules under keras_archs.cli, each adding one or more sub-commands.
-COMMAND_MODULES = ("models", "compare", "train", "transfer")
+COMMAND_MODULES = ("models", "compare", "train", "transfer", "analysis", "convert")
 
 
 class UserError(Exception):

@@ -116,9 +116,14 @@ def classifier_head(x, *, include_top, pooling, classes, classifier_activation,
 
 
 def finish_model(inputs, outputs, *, name, weights, keras_applications=None,
-                 applications_kwargs=None):
-    """Wrap ``inputs → outputs`` in a ``keras.Model`` and load ``weights``."""
+                 applications_kwargs=None, torch_keys=None):
+    """Wrap ``inputs → outputs`` in a ``keras.Model`` and load ``weights``.
+
+    ``torch_keys`` is, for a model with a PyTorch twin, the callable
+    ``torch_keys(model) -> {our layer name: PyTorch module prefix}`` that lets a
+    checkpoint of the twin load (see :func:`keras_archs.weights.load_torch_weights`).
+    """
     model = keras.Model(inputs, outputs, name=name)
     load_weights(model, weights, keras_applications=keras_applications,
-                 applications_kwargs=applications_kwargs)
+                 applications_kwargs=applications_kwargs, torch_keys=torch_keys)
     return model

@@ -22,13 +22,19 @@ The CIFAR variant (``stem="cifar"``, picked automatically for inputs up to 64×6
 replaces the 11×11/4 first convolution by a 3×3/1 one, so a 32×32 image is not
 reduced to 7×7 in one step; the rest of the network is unchanged
 (32 → pool 15 → pool 7 → pool 3, ``fc1`` sees 3×3×256).
+
+``alexnet`` is torchvision's twin: a torchvision checkpoint loads through ``weights=``
+(:func:`alexnet_torch_keys` maps ``features.0/3/6/8/10`` and ``classifier.1/4/6``; the
+loader reorders ``fc1``'s rows from PyTorch's C,H,W flattening). Evaluation outputs
+are torchvision's; in training the dropout positions differ as said above.
 """
 
 from __future__ import annotations
 
 import keras
 
-from keras_archs._validation import check_input_shape, check_positive_int
+from keras_archs._validation import (
+    check_bool, check_input_shape, check_positive_int, check_rate)
 from keras_archs.layers import LocalResponseNormalization
 from keras_archs.models._builder import (
     check_common_args, classifier_head, finish_model, model_input, resolve_stem)
@@ -55,26 +61,23 @@ def AlexNet(include_top=True, weights=None, input_tensor=None, input_shape=None,
     2 (overlapping), convolutions ``same``-padded with ReLU.
 
     Args:
-        stem: ``"auto"`` (CIFAR stem up to 64×64 inputs), ``"imagenet"`` or
-            ``"cifar"``; recorded in ``model.name`` (``alexnet`` / ``alexnet_cifar``).
+        stem: ``"auto"`` (CIFAR stem up to 64×64 inputs, ImageNet stem at any size
+            when ``weights`` are given), ``"imagenet"`` or ``"cifar"``; recorded in
+            ``model.name`` (``alexnet`` / ``alexnet_cifar``).
         dropout: dropout rate after ``fc1`` and ``fc2`` (paper: 0.5).
         dense_units: width of ``fc1``/``fc2`` (paper: 4096).
         local_response_norm: add the paper's LRN (k=2, n=5, α=1e-4, β=0.75) after the
             ReLUs of ``conv1`` and ``conv2`` (layers ``norm1``, ``norm2``).
         name: model name; default from the stem.
     """
-    if not isinstance(local_response_norm, bool):
-        raise TypeError(
-            f"local_response_norm must be True or False, got {local_response_norm!r}")
-    if isinstance(dropout, bool) or not isinstance(dropout, (int, float)) \
-            or not 0.0 <= dropout < 1.0:
-        raise ValueError(f"dropout must be a number in [0, 1), got {dropout!r}")
+    check_bool(local_response_norm, "local_response_norm")
+    check_rate(dropout, "dropout")
     check_positive_int(dense_units, "dense_units")
     input_shape = check_common_args(
         include_top=include_top, weights=weights, input_tensor=input_tensor,
         input_shape=input_shape, pooling=pooling, classes=classes,
         classifier_activation=classifier_activation)
-    stem = resolve_stem(stem, input_shape)
+    stem = resolve_stem(stem, input_shape, weights)
     check_input_shape(input_shape, min_size=_MIN_SIZE[stem])
     if name is None:
         name = "alexnet" if stem == "imagenet" else "alexnet_cifar"
@@ -102,13 +105,27 @@ def AlexNet(include_top=True, weights=None, input_tensor=None, input_shape=None,
     x = classifier_head(x, include_top=include_top, pooling=pooling, classes=classes,
                         classifier_activation=classifier_activation,
                         hidden=(dense_units, dense_units), dropout=dropout, flatten=True)
-    return finish_model(inputs, x, name=name, weights=weights)
+    return finish_model(inputs, x, name=name, weights=weights,
+                        torch_keys=alexnet_torch_keys)
+
+
+# torchvision's alexnet.features: conv, ReLU, pool, conv, ReLU, pool, (conv, ReLU) × 3,
+# pool; classifier: Dropout, Linear, ReLU, Dropout, Linear, ReLU, Linear.
+_TORCH_FEATURES = {"conv1": 0, "conv2": 3, "conv3": 6, "conv4": 8, "conv5": 10}
+
+
+def alexnet_torch_keys(model) -> dict[str, str]:
+    """Our layer → torchvision alexnet's module (``features.<i>``, ``classifier.<i>``)."""
+    keys = {name: f"features.{i}" for name, i in _TORCH_FEATURES.items()}
+    keys.update(fc1="classifier.1", fc2="classifier.4", predictions="classifier.6")
+    return keys
 
 
 @register_model(family="alexnet",
                 paper="Krizhevsky et al. 2012, NeurIPS; single tower: arXiv:1404.5997",
                 reference_params=61_100_840, reference_source="torchvision alexnet",
-                default_input_shape=(224, 224, 3))
+                default_input_shape=(224, 224, 3), torchvision="alexnet",
+                preprocessing="torch")
 def alexnet(**kwargs):
     """AlexNet (single tower, torchvision layout): ReLU, dropout, overlapping pooling."""
     return AlexNet(**kwargs)

@@ -14,6 +14,17 @@ Two naming schemes, one implementation:
 * the registry models (``VGG16`` …) use keras.applications' names (``block1_conv1``,
   ``block1_pool``, ``fc1``, ``fc2``, ``predictions``) and initialisation, so its
   weights load into ours.
+
+Every registry VGG is also torchvision's (``vgg11`` … ``vgg19_bn``): same layers,
+BatchNorm with PyTorch's epsilon 1e-5 and momentum 0.1 (Keras 0.9), so a torchvision
+checkpoint loads through ``weights=`` (:func:`vgg_torch_keys` maps the layers). At
+224×224 torchvision's ``AdaptiveAvgPool2d(7)`` sees a 7×7 map and does nothing, so
+ours has none; the loader reorders ``fc1``'s rows from PyTorch's C,H,W flattening.
+torchvision's weights expect its input normalisation (mode ``"torch"``), also for
+``vgg16``/``vgg19``, whose ``model_info(...).preprocessing`` is keras.applications'
+``"caffe"`` (the ``weights="imagenet"`` files). torchvision also puts dropout 0.5
+after ``fc1`` and ``fc2``; the registry models keep keras.applications' none
+(``dropout=0.5`` restores it; inference is the same either way).
 """
 
 from __future__ import annotations
@@ -21,7 +32,8 @@ from __future__ import annotations
 import keras
 
 from keras_archs._validation import (
-    check_choice, check_int_sequence, check_positive_int, check_same_length)
+    check_bool, check_choice, check_int_sequence, check_number, check_positive_int,
+    check_rate, check_same_length)
 from keras_archs.layers import conv_bn_act
 from keras_archs.models._builder import (
     check_common_args, classifier_head, finish_model, model_input)
@@ -41,7 +53,8 @@ CHANNELS = (64, 128, 256, 512, 512)
 
 
 def build_vgg_block(input_layer, num_cnn=3, channel=64, block_num=1, *,
-                    naming="seed", batch_norm=False, kernel_initializer="he_normal"):
+                    naming="seed", batch_norm=False, kernel_initializer="he_normal",
+                    bn_momentum=0.9, bn_epsilon=1e-5):
     """One VGG block: ``num_cnn`` 3×3 ``same`` convolutions with ReLU, then 2×2 max-pool.
 
     Args:
@@ -55,6 +68,8 @@ def build_vgg_block(input_layer, num_cnn=3, channel=64, block_num=1, *,
         batch_norm: insert BatchNorm between each convolution and its ReLU
             (the ``vgg16_bn`` variant of torchvision).
         kernel_initializer: the seed uses He-normal, keras.applications Glorot.
+        bn_momentum, bn_epsilon: BatchNorm's, PyTorch's by default (momentum 0.1 in
+            PyTorch's convention is Keras' 0.9), as torchvision's ``vgg*_bn``.
 
     Returns:
         The block's output tensor, spatially halved.
@@ -63,11 +78,15 @@ def build_vgg_block(input_layer, num_cnn=3, channel=64, block_num=1, *,
     check_positive_int(channel, "channel")
     check_positive_int(block_num, "block_num", minimum=0)
     check_choice(naming, "naming", NAMINGS)
+    check_bool(batch_norm, "batch_norm")
+    check_rate(bn_momentum, "bn_momentum")
+    check_number(bn_epsilon, "bn_epsilon", minimum=0, include_minimum=False)
     first = 0 if naming == "seed" else 1
     x = input_layer
     for i in range(first, first + num_cnn):
         x = conv_bn_act(x, channel, 3, activation="relu", batch_norm=batch_norm,
                         use_bias=True, kernel_initializer=kernel_initializer,
+                        bn_momentum=bn_momentum, bn_epsilon=bn_epsilon,
                         name=f"block{block_num}_conv{i}", conv_suffix="")
     pool = "pooling" if naming == "seed" else "pool"
     return keras.layers.MaxPooling2D((2, 2), strides=2, name=f"block{block_num}_{pool}")(x)
@@ -77,21 +96,24 @@ def VGG(num_cnn_list, channel_list=CHANNELS, include_top=True, weights=None,
         input_tensor=None, input_shape=None, pooling=None, classes=1000,
         classifier_activation="softmax", *, batch_norm=False, dropout=0.0,
         dense_units=4096, naming="keras", kernel_initializer="glorot_uniform",
-        keras_applications=None, name="vgg"):
+        bn_momentum=0.9, bn_epsilon=1e-5, keras_applications=None, name="vgg"):
     """Generic VGG: one block per entry of ``num_cnn_list``/``channel_list``.
 
     The top is keras.applications': ``Flatten`` → ``fc1`` → ``fc2`` (``dense_units``
     each, ReLU, optional ``dropout`` — the paper uses 0.5) → ``predictions``.
     Every stage halves the input, so height and width must be at least
-    ``2 ** len(num_cnn_list)``.
+    ``2 ** len(num_cnn_list)``. A PyTorch checkpoint of the torchvision VGG with the
+    same configuration loads through ``weights=`` (see :func:`vgg_torch_keys`).
     """
     num_cnn_list = check_int_sequence(num_cnn_list, "num_cnn_list")
     channel_list = check_int_sequence(channel_list, "channel_list")
     check_same_length(num_cnn_list, "num_cnn_list", channel_list, "channel_list")
     check_choice(naming, "naming", NAMINGS)
     check_positive_int(dense_units, "dense_units")
-    if not 0.0 <= dropout < 1.0:
-        raise ValueError(f"dropout must be in [0, 1), got {dropout}")
+    check_rate(dropout, "dropout")
+    check_bool(batch_norm, "batch_norm")
+    check_rate(bn_momentum, "bn_momentum")
+    check_number(bn_epsilon, "bn_epsilon", minimum=0, include_minimum=False)
     input_shape = check_common_args(
         include_top=include_top, weights=weights, input_tensor=input_tensor,
         input_shape=input_shape, pooling=pooling, classes=classes,
@@ -103,14 +125,40 @@ def VGG(num_cnn_list, channel_list=CHANNELS, include_top=True, weights=None,
     for i, (num_cnn, channel) in enumerate(zip(num_cnn_list, channel_list), start=first):
         x = build_vgg_block(x, num_cnn=num_cnn, channel=channel, block_num=i,
                             naming=naming, batch_norm=batch_norm,
-                            kernel_initializer=kernel_initializer)
+                            kernel_initializer=kernel_initializer,
+                            bn_momentum=bn_momentum, bn_epsilon=bn_epsilon)
     x = classifier_head(x, include_top=include_top, pooling=pooling, classes=classes,
                         classifier_activation=classifier_activation,
                         hidden=(dense_units, dense_units), dropout=dropout, flatten=True)
     return finish_model(
         inputs, x, name=name, weights=weights, keras_applications=keras_applications,
         applications_kwargs=dict(include_top=include_top, input_shape=input_shape,
-                                 pooling=pooling, classes=classes))
+                                 pooling=pooling, classes=classes),
+        torch_keys=vgg_torch_keys)
+
+
+def vgg_torch_keys(model) -> dict[str, str]:
+    """Our layer → torchvision's module: ``features.<i>`` and ``classifier.0/3/6``.
+
+    torchvision's ``features`` is one ``nn.Sequential`` (conv, [bn], ReLU per
+    convolution, a max-pool per block), so ``i`` counts those modules in our layer
+    order; its ``classifier`` is Linear, ReLU, Dropout, Linear, ReLU, Dropout, Linear.
+    """
+    keys, index = {}, 0
+    for layer in model.layers:
+        if isinstance(layer, keras.layers.Conv2D):
+            keys[layer.name] = f"features.{index}"
+            # a ReLU fused into the convolution (no BatchNorm) is its own module there
+            fused = keras.activations.serialize(layer.activation) == "relu"
+            index += 2 if fused else 1
+        elif isinstance(layer, (keras.layers.BatchNormalization, keras.layers.Activation,
+                                keras.layers.MaxPooling2D)):
+            if isinstance(layer, keras.layers.BatchNormalization):
+                keys[layer.name] = f"features.{index}"
+            if layer.name != "predictions_activation":
+                index += 1
+    keys.update(fc1="classifier.0", fc2="classifier.3", predictions="classifier.6")
+    return keys
 
 
 def build_vgg(input_shape=(32, 32, 3), num_cnn_list=(2, 2, 3, 3, 3),
@@ -128,60 +176,107 @@ def build_vgg(input_shape=(32, 32, 3), num_cnn_list=(2, 2, 3, 3, 3),
                kernel_initializer=kernel_initializer, name=name)
 
 
-def _vgg_depth(depth, default_batch_norm, default_name):
-    def constructor(include_top=True, weights=None, input_tensor=None, input_shape=None,
-                    pooling=None, classes=1000, classifier_activation="softmax",
-                    name=default_name, batch_norm=default_batch_norm, **kwargs):
-        keras_app = f"VGG{depth}" if depth in (16, 19) and not batch_norm else None
-        return VGG(CONFIGS[depth], CHANNELS, include_top=include_top, weights=weights,
-                   input_tensor=input_tensor, input_shape=input_shape, pooling=pooling,
-                   classes=classes, classifier_activation=classifier_activation,
-                   batch_norm=batch_norm, keras_applications=keras_app, name=name,
-                   **kwargs)
-
-    constructor.__name__ = f"VGG{depth}"
-    constructor.__doc__ = (
-        f"VGG-{depth}{' with BatchNorm' if default_batch_norm else ''} "
-        f"(convolutions per block: {CONFIGS[depth]}), keras.applications signature.")
-    return constructor
+def _vgg(depth, include_top=True, weights=None, input_tensor=None, input_shape=None,
+         pooling=None, classes=1000, classifier_activation="softmax", *,
+         batch_norm=False, name=None, **kwargs):
+    """VGG-``depth`` with keras.applications' signature (shared by VGG11 … VGG19)."""
+    check_bool(batch_norm, "batch_norm")
+    # keras.applications has VGG16 and VGG19 (without BatchNorm), for weights="imagenet"
+    keras_app = f"VGG{depth}" if not batch_norm and hasattr(
+        keras.applications, f"VGG{depth}") else None
+    return VGG(CONFIGS[depth], CHANNELS, include_top=include_top, weights=weights,
+               input_tensor=input_tensor, input_shape=input_shape, pooling=pooling,
+               classes=classes, classifier_activation=classifier_activation,
+               batch_norm=batch_norm, keras_applications=keras_app,
+               name=name or f"vgg{depth}{'_bn' if batch_norm else ''}", **kwargs)
 
 
-VGG11 = _vgg_depth(11, False, "vgg11")
-VGG13 = _vgg_depth(13, False, "vgg13")
-VGG16 = _vgg_depth(16, False, "vgg16")
-VGG19 = _vgg_depth(19, False, "vgg19")
+def VGG11(*args, **kwargs):
+    """VGG-11 (configuration A, 1-1-2-2-2 convolutions); ``batch_norm=True`` for BN."""
+    return _vgg(11, *args, **kwargs)
+
+
+def VGG13(*args, **kwargs):
+    """VGG-13 (configuration B, 2-2-2-2-2 convolutions); ``batch_norm=True`` for BN."""
+    return _vgg(13, *args, **kwargs)
+
+
+def VGG16(*args, **kwargs):
+    """VGG-16 (configuration D, 2-2-3-3-3 convolutions), keras.applications' VGG16."""
+    return _vgg(16, *args, **kwargs)
+
+
+def VGG19(*args, **kwargs):
+    """VGG-19 (configuration E, 2-2-4-4-4 convolutions), keras.applications' VGG19."""
+    return _vgg(19, *args, **kwargs)
+
 
 _PAPER = "Simonyan & Zisserman 2014, arXiv:1409.1556"
-# torchvision's counts; PyTorch does not count BatchNorm running statistics.
-_REFERENCES = {
-    (11, False): (132_863_336, "torchvision vgg11"),
-    (13, False): (133_047_848, "torchvision vgg13"),
-    (16, False): (138_357_544, "keras.applications.VGG16"),
-    (19, False): (143_667_240, "keras.applications.VGG19"),
-    (11, True): (132_868_840, "torchvision vgg11_bn (BN running stats not counted)"),
-    (13, True): (133_053_736, "torchvision vgg13_bn (BN running stats not counted)"),
-    (16, True): (138_365_992, "torchvision vgg16_bn (BN running stats not counted)"),
-    (19, True): (143_678_248, "torchvision vgg19_bn (BN running stats not counted)"),
-}
+# Reference counts: torchvision's (BatchNorm running statistics not counted) or
+# keras.applications'.
 
 
-def _register(depth, batch_norm):
-    name = f"vgg{depth}{'_bn' if batch_norm else ''}"
-    params, source = _REFERENCES[(depth, batch_norm)]
-    constructor = _vgg_depth(depth, batch_norm, name)
-    keras_app = f"VGG{depth}" if depth in (16, 19) and not batch_norm else None
-
-    def build(**kwargs):
-        return constructor(**kwargs)
-
-    build.__doc__ = constructor.__doc__
-    return register_model(
-        name=name, family="vgg", paper=_PAPER, reference_params=params,
-        reference_source=source, keras_applications=keras_app,
-        reference_counts_bn_statistics=not batch_norm,
-        preprocessing="caffe" if keras_app else "unit")(build)
+@register_model(family="vgg", paper=_PAPER, reference_params=132_863_336,
+                reference_source="torchvision vgg11", torchvision="vgg11",
+                preprocessing="torch")
+def vgg11(**kwargs):
+    """VGG-11 (configuration A): 8 convolutions and 3 fully connected layers."""
+    return VGG11(**kwargs)
 
 
-for _depth in CONFIGS:
-    for _bn in (False, True):
-        _register(_depth, _bn)
+@register_model(family="vgg", paper=_PAPER, reference_params=133_047_848,
+                reference_source="torchvision vgg13", torchvision="vgg13",
+                preprocessing="torch")
+def vgg13(**kwargs):
+    """VGG-13 (configuration B): 10 convolutions and 3 fully connected layers."""
+    return VGG13(**kwargs)
+
+
+@register_model(family="vgg", paper=_PAPER, reference_params=138_357_544,
+                keras_applications="VGG16", torchvision="vgg16", preprocessing="caffe")
+def vgg16(**kwargs):
+    """VGG-16 (configuration D): 13 convolutions and 3 fully connected layers."""
+    return VGG16(**kwargs)
+
+
+@register_model(family="vgg", paper=_PAPER, reference_params=143_667_240,
+                keras_applications="VGG19", torchvision="vgg19", preprocessing="caffe")
+def vgg19(**kwargs):
+    """VGG-19 (configuration E): 16 convolutions and 3 fully connected layers."""
+    return VGG19(**kwargs)
+
+
+@register_model(family="vgg", paper=_PAPER, reference_params=132_868_840,
+                reference_source="torchvision vgg11_bn (BN running stats not counted)",
+                reference_counts_bn_statistics=False, torchvision="vgg11_bn",
+                preprocessing="torch")
+def vgg11_bn(**kwargs):
+    """VGG-11 with BatchNorm after every convolution (torchvision's vgg11_bn)."""
+    return VGG11(batch_norm=True, **kwargs)
+
+
+@register_model(family="vgg", paper=_PAPER, reference_params=133_053_736,
+                reference_source="torchvision vgg13_bn (BN running stats not counted)",
+                reference_counts_bn_statistics=False, torchvision="vgg13_bn",
+                preprocessing="torch")
+def vgg13_bn(**kwargs):
+    """VGG-13 with BatchNorm after every convolution (torchvision's vgg13_bn)."""
+    return VGG13(batch_norm=True, **kwargs)
+
+
+@register_model(family="vgg", paper=_PAPER, reference_params=138_365_992,
+                reference_source="torchvision vgg16_bn (BN running stats not counted)",
+                reference_counts_bn_statistics=False, torchvision="vgg16_bn",
+                preprocessing="torch")
+def vgg16_bn(**kwargs):
+    """VGG-16 with BatchNorm after every convolution (torchvision's vgg16_bn)."""
+    return VGG16(batch_norm=True, **kwargs)
+
+
+@register_model(family="vgg", paper=_PAPER, reference_params=143_678_248,
+                reference_source="torchvision vgg19_bn (BN running stats not counted)",
+                reference_counts_bn_statistics=False, torchvision="vgg19_bn",
+                preprocessing="torch")
+def vgg19_bn(**kwargs):
+    """VGG-19 with BatchNorm after every convolution (torchvision's vgg19_bn)."""
+    return VGG19(batch_norm=True, **kwargs)

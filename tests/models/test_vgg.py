@@ -177,3 +177,142 @@ def test_weights_that_do_not_fit_name_the_layer(tmp_path):
     with pytest.raises(ValueError, match=r"does not fit this architecture \(vgg16\): layers? "
                                          r"'block4_conv1'.*\(3, 3, 256, 512\)"):
         VGG16(input_shape=(32, 32, 3), classes=10, weights=str(path))
+
+
+# --- the torchvision twins -----------------------------------------------------------
+
+# torchvision/models/vgg.py (0.26): cfgs "A", "B", "D", "E" and make_layers, which
+# appends Conv2d, [BatchNorm2d], ReLU per number and MaxPool2d per "M" to one Sequential.
+_TORCHVISION_CFGS = {
+    11: [64, "M", 128, "M", 256, 256, "M", 512, 512, "M", 512, 512, "M"],
+    13: [64, 64, "M", 128, 128, "M", 256, 256, "M", 512, 512, "M", 512, 512, "M"],
+    16: [64, 64, "M", 128, 128, "M", 256, 256, 256, "M", 512, 512, 512, "M", 512, 512,
+         512, "M"],
+    19: [64, 64, "M", 128, 128, "M", 256, 256, 256, 256, "M", 512, 512, 512, 512, "M",
+         512, 512, 512, 512, "M"],
+}
+
+
+def _torchvision_feature_indices(depth, batch_norm):
+    modules = []
+    for v in _TORCHVISION_CFGS[depth]:
+        modules += ["pool"] if v == "M" else (
+            ["conv", "bn", "relu"] if batch_norm else ["conv", "relu"])
+    return ([i for i, m in enumerate(modules) if m == "conv"],
+            [i for i, m in enumerate(modules) if m == "bn"])
+
+
+@pytest.mark.parametrize("depth", [11, 13, 16, 19])
+@pytest.mark.parametrize("batch_norm", [False, True])
+def test_torch_keys_follow_torchvisions_sequential_indices(depth, batch_norm):
+    from keras_archs import model_info
+    from keras_archs.models.vgg import vgg_torch_keys
+
+    name = f"vgg{depth}{'_bn' if batch_norm else ''}"
+    assert model_info(name).torchvision == name
+    model = create_model(name, input_shape=(32, 32, 3), include_top=False)
+    keys = vgg_torch_keys(model)
+    conv_idx, bn_idx = _torchvision_feature_indices(depth, batch_norm)
+    convs = [layer.name for layer in model.layers if isinstance(layer, keras.layers.Conv2D)]
+    bns = [layer.name for layer in model.layers
+           if isinstance(layer, keras.layers.BatchNormalization)]
+    assert [keys[n] for n in convs] == [f"features.{i}" for i in conv_idx]
+    assert [keys[n] for n in bns] == [f"features.{i}" for i in bn_idx]
+    assert {k: keys[k] for k in ("fc1", "fc2", "predictions")} == {
+        "fc1": "classifier.0", "fc2": "classifier.3", "predictions": "classifier.6"}
+    for layer in bns:
+        bn = model.get_layer(layer)
+        # PyTorch's BatchNorm2d: eps 1e-5, momentum 0.1 (Keras' 0.9)
+        assert (bn.epsilon, bn.momentum) == (1e-5, 0.9)
+
+
+def _torch_layout_state_dict(model, keys, seed=0):
+    """Random weights for ``model`` in PyTorch's layouts, under torchvision's keys."""
+    rng = np.random.default_rng(seed)
+    state = {}
+    for name, prefix in keys.items():
+        if name not in [layer.name for layer in model.layers]:
+            continue
+        for var in model.get_layer(name).weights:
+            value = rng.standard_normal(var.shape).astype(np.float32) * 0.05
+            leaf = {"kernel": "weight", "bias": "bias", "gamma": "weight", "beta": "bias",
+                    "moving_mean": "running_mean",
+                    "moving_variance": "running_var"}[var.name]
+            if var.name == "moving_variance":
+                value = np.abs(value) + 0.5
+            if value.ndim == 4:
+                value = value.transpose(3, 2, 0, 1)
+            elif value.ndim == 2:
+                value = value.T
+            state[f"{prefix}.{leaf}"] = np.ascontiguousarray(value)
+    return state
+
+
+@pytest.fixture
+def vgg11_top_free(tmp_path):
+    """vgg11 without top at 32×32 and a matching checkpoint in torchvision's keys."""
+    from keras_archs.models.vgg import vgg_torch_keys
+
+    model = create_model("vgg11", input_shape=(32, 32, 3), include_top=False)
+    return _torch_layout_state_dict(model, vgg_torch_keys(model))
+
+
+def _save(state, path):
+    from safetensors.numpy import save_file
+
+    save_file(state, str(path))
+    return str(path)
+
+
+def test_torchvision_checkpoint_loads_into_the_matching_layers(vgg11_top_free, tmp_path):
+    path = _save(vgg11_top_free, tmp_path / "vgg11.safetensors")
+    with pytest.warns(UserWarning, match="except the classifier: 'fc1' \\(checkpoint "
+                                         "'classifier.0'\\).*the model has no classifier"):
+        model = create_model("vgg11", input_shape=(32, 32, 3), include_top=False,
+                             weights=path)
+    np.testing.assert_array_equal(
+        np.asarray(model.get_layer("block3_conv2").kernel),
+        vgg11_top_free["features.8.weight"].transpose(2, 3, 1, 0))
+    np.testing.assert_array_equal(np.asarray(model.get_layer("block3_conv2").bias),
+                                  vgg11_top_free["features.8.bias"])
+
+
+def test_checkpoint_of_another_architecture_lists_the_keys(tmp_path):
+    resnet_like = {"conv1.weight": np.zeros((64, 3, 7, 7), np.float32),
+                   "bn1.weight": np.ones(64, np.float32),
+                   "layer1.0.conv1.weight": np.zeros((64, 64, 3, 3), np.float32),
+                   "fc.weight": np.zeros((1000, 512), np.float32)}
+    path = _save(resnet_like, tmp_path / "resnet18.safetensors")
+    with pytest.raises(ValueError) as err:
+        create_model("vgg11", input_shape=(32, 32, 3), weights=path)
+    message = str(err.value)
+    assert "resnet18.safetensors" in message and "does not fit vgg11" in message
+    assert "keys the model needs but the checkpoint lacks: 'features.0.weight'" in message
+    # (safetensors stores keys sorted)
+    assert "checkpoint keys left unused: 'bn1.weight', 'conv1.weight', 'fc.weight', " \
+           "'layer1.0.conv1.weight'" in message
+
+
+def test_shape_mismatch_names_both_shapes(vgg11_top_free, tmp_path):
+    state = dict(vgg11_top_free)
+    state["features.3.weight"] = np.zeros((128, 32, 3, 3), np.float32)  # in: 64
+    path = _save(state, tmp_path / "bad.safetensors")
+    with pytest.raises(ValueError, match=r"layer 'block2_conv1' .*this model has shape "
+                                         r"\(3, 3, 64, 128\), the checkpoint's "
+                                         r"'features.3.weight' has \(3, 3, 32, 128\)"):
+        create_model("vgg11", input_shape=(32, 32, 3), include_top=False, weights=path)
+
+
+def test_code_execution_checkpoint_is_refused_through_create_model(monkeypatch):
+    from pathlib import Path
+
+    import os
+    calls = []
+    path = Path(__file__).parents[1] / "fixtures" / "torch_checkpoints" / \
+        "refuse_code_execution.pth"
+    monkeypatch.setattr(os, "system", lambda *a: calls.append(a))
+    with pytest.raises(ValueError, match=r"refusing to load .*refuse_code_execution.pth"
+                                         r".*'posix.system' \(os.system\)"):
+        create_model("vgg11", input_shape=(32, 32, 3), include_top=False,
+                     weights=str(path))
+    assert calls == []

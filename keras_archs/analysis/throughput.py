@@ -1,0 +1,154 @@
+"""Throughput of our models against keras.applications' models of the same architecture.
+
+For each registry model with a keras.applications twin, both models are built in the
+same process with the same batch and input size, warmed up, then timed in mirrored
+order (ours, theirs, theirs, ours) so that machine-load drift hits both alike. Training
+is ``model.fit`` on in-memory random data; inference is ``predict_on_batch``. The
+result is the ratio ours ÷ theirs (target ≥ 1.00: the same architecture should cost
+the same). Times are never asserted anywhere: they depend on the machine.
+
+Also: how busy training keeps the CPU, as training FLOP/s (3 × 2 × multiply-adds per
+image × images/s, the backward pass costing about twice the forward) over the peak
+FLOP/s of a large float32 matmul measured in the same process.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+
+__all__ = ["applications_pairs", "compare_with_applications", "matmul_peak_flops",
+           "onednn_enabled"]
+
+DEFAULT_MODELS = ("resnet50", "vgg16", "mobilenetv2", "densenet121", "efficientnetb0")
+
+
+def onednn_enabled() -> bool | None:
+    """Whether TensorFlow's oneDNN kernels are on in this process (None: unknown)."""
+    try:
+        from tensorflow.python.util import _pywrap_util_port
+    except ImportError:
+        return None
+    return bool(_pywrap_util_port.IsMklEnabled())
+
+
+def applications_pairs(pattern=None) -> list[tuple[str, str]]:
+    """``[(registry name, keras.applications name)]`` for models with a twin there."""
+    from keras_archs.registry import list_models, model_info
+
+    return [(n, model_info(n).keras_applications) for n in list_models(pattern)
+            if model_info(n).keras_applications]
+
+
+def _data(batch, size, steps, classes=10):
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    x = rng.random((batch * steps, size, size, 3), dtype=np.float32)
+    y = rng.integers(0, classes, batch * steps)
+    return x, y
+
+
+def _train_seconds(model, x, y, batch):
+    start = time.perf_counter()
+    model.fit(x, y, batch_size=batch, epochs=1, verbose=0, shuffle=False)
+    return time.perf_counter() - start
+
+
+def _infer_seconds(model, x, batch):
+    start = time.perf_counter()
+    for i in range(0, len(x), batch):
+        model.predict_on_batch(x[i:i + batch])
+    return time.perf_counter() - start
+
+
+def compare_with_applications(names=None, *, batch_size=16, image_size=128, steps=5,
+                              rounds=2, progress=print) -> list[dict]:
+    """Images/s of ours and of keras.applications', training and inference.
+
+    Args:
+        names: registry names (default: :data:`DEFAULT_MODELS` that exist); each must
+            have a keras.applications twin.
+        batch_size, image_size, steps: the timed workload per round (random data).
+        rounds: mirrored rounds (ours, theirs, theirs, ours) after one warm-up.
+
+    Returns:
+        One dict per model: ``name``, ``applications``, ``train_ours``,
+        ``train_theirs``, ``train_ratio``, ``infer_ours``, ``infer_theirs``,
+        ``infer_ratio`` (images/s and ours ÷ theirs), ``gmacs`` (ours, per image).
+    """
+    import keras
+
+    from keras_archs.analysis import count_macs
+    from keras_archs.registry import create_model, list_models, model_info
+
+    if names is None:
+        names = [n for n in DEFAULT_MODELS if n in list_models()]
+    shape = (image_size, image_size, 3)
+    x, y = _data(batch_size, image_size, steps)
+    rows = []
+    for name in names:
+        app = model_info(name).keras_applications
+        if not app:
+            raise ValueError(f"{name} has no keras.applications twin; models that do: "
+                             f"{', '.join(n for n, _ in applications_pairs())}")
+        keras.utils.set_random_seed(0)
+        ours = create_model(name, input_shape=shape, num_classes=10)
+        theirs = getattr(keras.applications, app)(weights=None, input_shape=shape,
+                                                 classes=10)
+        for model in (ours, theirs):
+            model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy")
+            model.fit(x[:batch_size * 2], y[:batch_size * 2], batch_size=batch_size,
+                      epochs=1, verbose=0)                      # trace and warm up
+            model.predict_on_batch(x[:batch_size])
+        times = {"train_ours": 0.0, "train_theirs": 0.0, "infer_ours": 0.0,
+                 "infer_theirs": 0.0}
+        for _ in range(rounds):
+            for label, model in (("ours", ours), ("theirs", theirs), ("theirs", theirs),
+                                 ("ours", ours)):
+                times[f"train_{label}"] += _train_seconds(model, x, y, batch_size)
+                times[f"infer_{label}"] += _infer_seconds(model, x, batch_size)
+        images = 2 * rounds * len(x)
+        row = {"name": name, "applications": app,
+               "gmacs": count_macs(ours) / 1e9}
+        for key, seconds in times.items():
+            row[key] = images / seconds
+        row["train_ratio"] = row["train_ours"] / row["train_theirs"]
+        row["infer_ratio"] = row["infer_ours"] / row["infer_theirs"]
+        rows.append(row)
+        if progress:
+            progress(format_row(row))
+        del ours, theirs
+        keras.backend.clear_session()
+    return rows
+
+
+HEADER = (f"{'model':<14} {'vs':<16} {'train ours':>11} {'theirs':>9} {'ratio':>6} "
+          f"{'infer ours':>11} {'theirs':>9} {'ratio':>6}")
+
+
+def format_row(row) -> str:
+    return (f"{row['name']:<14} {row['applications']:<16} "
+            f"{row['train_ours']:>9.1f}/s {row['train_theirs']:>7.1f}/s "
+            f"{row['train_ratio']:>5.2f}x {row['infer_ours']:>9.1f}/s "
+            f"{row['infer_theirs']:>7.1f}/s {row['infer_ratio']:>5.2f}x")
+
+
+def matmul_peak_flops(n=2048, repeats=10) -> float:
+    """FLOP/s of an ``n``×``n`` float32 matmul (2·n³ FLOPs each), best of ``repeats``."""
+    import keras
+    import numpy as np
+
+    a = keras.ops.convert_to_tensor(np.random.default_rng(0).random((n, n), np.float32))
+    keras.ops.matmul(a, a)  # warm up
+    best = float("inf")
+    for _ in range(repeats):
+        start = time.perf_counter()
+        np.asarray(keras.ops.matmul(a, a))
+        best = min(best, time.perf_counter() - start)
+    return 2 * n ** 3 / best
+
+
+def cpu_count() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") \
+        else os.cpu_count()
