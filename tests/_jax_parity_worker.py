@@ -22,7 +22,8 @@ def assign_seeded_weights(model, seed):
 
     Kernels get He-normal scale, so a 152-layer net neither explodes nor vanishes;
     biases, BatchNorm offsets and moving means small normals; BatchNorm scales and
-    moving variances uniform in [0.5, 1.5] (Keras' 1/0 defaults would hide a backend
+    moving variances (and EfficientNet's input Normalization variance) uniform in
+    [0.5, 1.5] (Keras' 1/0 defaults would hide a backend
     difference in how they are applied). Writing the weights to a file instead
     would move ~3 GB for the whole registry.
     """
@@ -30,7 +31,9 @@ def assign_seeded_weights(model, seed):
     for variable in model.weights:
         shape = tuple(variable.shape)
         leaf = variable.path.rsplit("/", 1)[-1]
-        if leaf in ("gamma", "moving_variance"):
+        if not np.issubdtype(np.dtype(variable.dtype), np.floating):
+            continue  # a Normalization layer's count
+        if leaf in ("gamma", "moving_variance", "variance"):
             value = rng.uniform(0.5, 1.5, shape)
         elif len(shape) >= 2:
             fan_in = math.prod(shape[:-2]) if leaf == "depthwise_kernel" \

@@ -26,10 +26,13 @@ HEAD_HEAVY = {"vgg16", "vgg19"}
 
 def _randomize(model, rng):
     """Random values for every variable, BatchNorm statistics included (Keras' 0/1
-    defaults would hide a moving mean or variance loaded into the wrong layer)."""
+    defaults would hide a moving mean or variance loaded into the wrong layer);
+    variances (BatchNorm's, EfficientNet's input Normalization's) stay positive."""
     for variable in model.weights:
         shape = tuple(variable.shape)
-        if variable.path.endswith(("gamma", "moving_variance")):
+        if not keras.backend.is_float_dtype(variable.dtype):
+            continue  # a Normalization layer's count
+        if variable.path.endswith(("gamma", "variance")):
             value = rng.uniform(0.5, 1.5, shape)
         else:
             value = rng.normal(0.0, 0.05, shape)

@@ -14,7 +14,8 @@ takes 64 pixels to 31 is stride 2 and a "valid" 5×5 convolution stride 1::
 The stages are derived from the graph, so a new family gets them for free: the stage
 output at stride ``s`` is the *last* tensor at stride ``s`` that every path from the
 input to the output passes through (a cut of the graph: a ResNet unit's ``_out``, an
-Inception module's concatenation, never a tensor inside a branch). A family whose
+Inception module's concatenation, never a tensor inside a branch); where there is
+none (NASNet's cells read the two previous cells), the last merge at that stride. A family whose
 natural stage ends differ declares them once, in its ``register_model(...,
 feature_layers=...)``: a function ``model -> layer names`` (see
 :func:`feature_model`).
@@ -68,7 +69,9 @@ def stage_layers(model) -> dict[int, str]:
     For each stride in :data:`PYRAMID_STRIDES`, the last layer (in topological
     order) whose output is at that stride and through which every input → output
     path passes. A node is such a cut exactly when no edge of the graph jumps over
-    it in a topological order.
+    it in a topological order. Where a stride has no cut (NASNet's cells each read
+    the two previous cells), the last merging layer (``Add``, ``Concatenate``) at
+    that stride: the last cell's output.
     """
     return {stride: node.operation.name for stride, node in _stage_nodes(model).items()}
 
@@ -111,10 +114,17 @@ def _graph(model):
 
 def _stage_nodes(model):
     """``{stride: graph node}``: see :func:`stage_layers`."""
-    stages = {}
+    cuts, merges = {}, {}
     for node, stride, is_cut in _graph(model):
-        if is_cut and stride in PYRAMID_STRIDES and not _pads(node):
-            stages[stride] = node
+        if stride not in PYRAMID_STRIDES or _pads(node):
+            continue
+        if is_cut:
+            cuts[stride] = node
+        if len(node.input_tensors) > 1:
+            merges[stride] = node
+    # Where every cell reads the two previous cells' outputs (NASNet), no tensor at a
+    # stride is a cut: the last merge (Add/Concatenate) there is the last cell's output.
+    stages = {**merges, **cuts}
     return dict(sorted(stages.items()))
 
 
