@@ -136,7 +136,7 @@ def check_number(value, name: str, *, minimum=None, maximum=None,
 
 def check_rate(value, name: str) -> float:
     """A dropout rate, drop probability or BatchNorm momentum: a number in [0, 1)."""
-    return check_number(value, name, minimum=0.0, maximum=1.0, include_maximum=False)
+    return check_number(value, name, minimum=0, maximum=1, include_maximum=False)
 
 
 def check_tensor_4d(x, name: str = "x"):

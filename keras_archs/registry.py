@@ -14,6 +14,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Callable
 
+from keras_archs._validation import check_bool, check_choice, check_positive_int
+
 __all__ = ["ModelInfo", "register_model", "create_model", "list_models", "model_info",
            "natural_key"]
 
@@ -48,6 +50,10 @@ class ModelInfo:
             (same weights in, same logits out), if any, e.g. ``"resnet18"``.
         timm: name of the timm model this model reproduces, if any, e.g.
             ``"seresnet50"``.
+        feature_layers: the stage layers ``create_model(..., features_only=True)``
+            returns: ``None`` (derived from the graph, the default; see
+            ``keras_archs.models._features``) or a function ``model -> layer names``
+            for a family whose stage ends the graph does not show.
         top1: reference ImageNet top-1 accuracy (%) of the architecture at
             ``reference_input_shape``, for the accuracy-vs-operations chart; not
             measured here.
@@ -70,6 +76,7 @@ class ModelInfo:
     keras_applications: str | None = None
     torchvision: str | None = None
     timm: str | None = None
+    feature_layers: Callable | None = field(default=None, repr=False, compare=False)
     top1: float | None = None
     top1_source: str | None = None
     description: str = ""
@@ -100,6 +107,7 @@ def register_model(
     keras_applications: str | None = None,
     torchvision: str | None = None,
     timm: str | None = None,
+    feature_layers: Callable | None = None,
     top1: float | None = None,
     top1_source: str | None = None,
 ):
@@ -116,9 +124,10 @@ def register_model(
         return VGG16(**kwargs)
     ```
     """
-    if preprocessing not in PREPROCESSING_MODES:
-        raise ValueError(
-            f"preprocessing must be one of {PREPROCESSING_MODES}, got {preprocessing!r}")
+    check_choice(preprocessing, "preprocessing", PREPROCESSING_MODES)
+    check_bool(reference_counts_bn_statistics, "reference_counts_bn_statistics")
+    if feature_layers is not None and not callable(feature_layers):
+        raise TypeError("feature_layers must be None or a function model -> layer names")
     if (top1 is None) != (top1_source is None):
         raise ValueError("top1 and top1_source go together: a reference accuracy "
                          "needs its source")
@@ -146,6 +155,7 @@ def register_model(
             keras_applications=keras_applications,
             torchvision=torchvision,
             timm=timm,
+            feature_layers=feature_layers,
             top1=top1,
             top1_source=top1_source,
             description=doc[0] if doc else "",
@@ -206,9 +216,11 @@ def create_model(
     input_shape: tuple[int, int, int] | None = None,
     num_classes: int = 1000,
     weights: str | None = None,
+    *,
+    features_only: bool = False,
     **kwargs,
 ):
-    """Build a registered model.
+    """Build a registered model, or with ``features_only=True`` its feature pyramid.
 
     Args:
         name: a name from :func:`list_models`.
@@ -218,19 +230,41 @@ def create_model(
         num_classes: size of the classifier (keras.applications calls it ``classes``).
         weights: ``None`` (random init), a local ``.weights.h5``/``.h5`` path, or
             ``"imagenet"`` where the keras.applications counterpart has weights.
+        features_only: return the backbone's stage outputs instead of the classifier,
+            as timm's ``features_only``: a model whose output is a dict in
+            keras-hub's ``pyramid_outputs`` style, ``"P{k}"`` → the stage output at
+            stride ``2**k``, for the strides 2 to 32 the model reaches at
+            ``input_shape`` (``"P1"`` ... ``"P5"``), fine to coarse. The backbone is
+            built with ``include_top=False``; its weights are shared.
         **kwargs: passed to the family constructor (``include_top``, ``pooling``,
             ``classifier_activation``, family options, ...).
 
     Returns:
         A ``keras.Model``.
+
+    ```python
+    pyramid = create_model("resnet50", input_shape=(224, 224, 3), features_only=True)
+    pyramid(images)["P5"].shape   # (batch, 7, 7, 2048); P2 is (batch, 56, 56, 256)
+    ```
     """
     info = model_info(name)
+    check_bool(features_only, "features_only")
     if input_shape is None:
         input_shape = info.default_input_shape
     if "classes" in kwargs:
         raise TypeError("create_model takes num_classes=, not classes=")
-    from keras_archs._validation import check_positive_int
-
     check_positive_int(num_classes, "num_classes")
-    return info.builder(
+    if features_only:
+        for key, allowed in (("include_top", False), ("pooling", None)):
+            if kwargs.get(key, allowed) is not allowed:
+                raise ValueError(
+                    f"features_only=True returns the stage outputs, so {key} must be "
+                    f"{allowed} (or left out), got {key}={kwargs[key]!r}")
+        kwargs.update(include_top=False, pooling=None)
+    model = info.builder(
         input_shape=tuple(input_shape), classes=num_classes, weights=weights, **kwargs)
+    if not features_only:
+        return model
+    from keras_archs.models._features import feature_model
+
+    return feature_model(model, info.feature_layers)

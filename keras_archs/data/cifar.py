@@ -12,6 +12,9 @@ with tf.data's autotuning thread off
 batched before shuffling (shuffling 200 whole batches), repeated before shuffling,
 mapped on one thread and dropped data with ``steps_per_epoch`` arithmetic.
 
+Inside ``tfds.testing.mock_data`` (tfds' documented way to test a pipeline)
+:func:`load_cifar` reads the mock's random examples, whatever its policy.
+
 Offline machines: when the dataset is not prepared in ``data_dir`` and its download
 host cannot be reached, :func:`load_cifar` raises :class:`DatasetNotPreparedError` in
 a few seconds, before tfds' download manager (which retries for minutes) is touched.
@@ -31,7 +34,7 @@ import socket
 import numpy as np
 import tensorflow as tf
 
-from keras_archs._validation import check_choice, check_positive_int
+from keras_archs._validation import check_bool, check_choice, check_positive_int
 from keras_archs.data.pipeline import (
     NORMALIZATIONS, DatasetInfo, build_pipeline, normalize, random_crop_flip)
 
@@ -114,6 +117,18 @@ def _not_prepared_message(name, builder, data_dir, searched_default, reason):
         f"      the next run prepares the dataset from it without network.")
 
 
+def _mocked_by_tfds() -> bool:
+    """Whether ``tfds.testing.mock_data`` is active.
+
+    It replaces ``DatasetBuilder.as_dataset`` with a generator of random examples,
+    so a builder reads without prepared files (and ``is_prepared()`` is False).
+    """
+    from tensorflow_datasets.core import dataset_builder
+
+    reader = dataset_builder.DatasetBuilder.as_dataset
+    return getattr(reader, "__module__", "").startswith("tensorflow_datasets.testing")
+
+
 def _builder(name, data_dir, download):
     """A tfds builder whose data is prepared, or a fast, explanatory error."""
     import tensorflow_datasets as tfds
@@ -121,7 +136,7 @@ def _builder(name, data_dir, download):
     searched_default = data_dir is None and "TFDS_DATA_DIR" not in os.environ
     resolved = resolve_data_dir(data_dir)
     builder = tfds.builder(name, data_dir=resolved)
-    if builder.is_prepared():
+    if builder.is_prepared() or _mocked_by_tfds():
         return builder
     has_archive = os.path.isfile(_manual_archive(name, resolved))
     if not download:
@@ -139,13 +154,16 @@ def _builder(name, data_dir, download):
 
 
 def _split_size(builder, split, ds) -> int:
+    # The dataset's own count first: under tfds.testing.mock_data it is what the mock
+    # yields, while the split metadata (if any) describes the real dataset.
+    n = int(ds.cardinality())
+    if n >= 0:
+        return n
     splits = builder.info.splits
     if split in splits and splits[split].num_examples:
         return int(splits[split].num_examples)
-    n = int(ds.cardinality())
-    if n < 0:  # unknown or infinite: a full-split buffer is then the safe choice
-        raise ValueError(f"cannot tell how many examples split {split!r} holds")
-    return n
+    # Unknown or infinite: a full-split shuffle buffer needs the count.
+    raise ValueError(f"cannot tell how many examples split {split!r} holds")
 
 
 def load_cifar(name: str = "cifar10", split: str = "train", batch_size: int = 32, *,
@@ -185,6 +203,9 @@ def load_cifar(name: str = "cifar10", split: str = "train", batch_size: int = 32
     check_positive_int(batch_size, "batch_size")
     check_choice(normalization, "normalization", NORMALIZATIONS)
     check_choice(label, "label", _LABELS[name])
+    check_bool(augment, "augment")
+    check_bool(with_info, "with_info")
+    check_bool(download, "download")
     resolve_data_dir(data_dir)  # bad paths fail before tfds is imported
 
     builder = _builder(name, data_dir, download)

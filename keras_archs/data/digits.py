@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 import tensorflow as tf
 
-from keras_archs._validation import check_choice, check_positive_int
+from keras_archs._validation import check_bool, check_choice, check_positive_int
 from keras_archs.data.pipeline import (
     DatasetInfo, build_pipeline, normalize, random_crop_flip)
 
@@ -68,6 +68,8 @@ def load_digits_demo(split: str = "train", batch_size: int = 32, *, augment=Fals
     from keras_archs.data.pipeline import NORMALIZATIONS
 
     check_choice(normalization, "normalization", NORMALIZATIONS)
+    check_bool(augment, "augment")
+    check_bool(with_info, "with_info")
     images, labels = digits_arrays(split)
 
     def preprocess(image, label):

@@ -17,7 +17,9 @@ Unlike Caffe, neither divides alpha by n, so the paper's alpha is used as is.
 from __future__ import annotations
 
 import keras
-import tensorflow as tf
+from keras import ops
+
+from keras_archs._validation import check_number, check_positive_int
 
 __all__ = ["LocalResponseNormalization"]
 
@@ -32,34 +34,43 @@ class LocalResponseNormalization(keras.layers.Layer):
         alpha: scale of the sum of squares (paper: 1e-4).
         beta: exponent (paper: 0.75).
 
-    Implemented with ``tf.nn.local_response_normalization``; the package runs on the
-    TensorFlow backend. It has no weights, so it computes in float32 under mixed
-    precision (TensorFlow's kernel lacks some half-precision paths).
+    Written with ``keras.ops`` only (any backend): the channel window is summed as
+    ``2 * depth_radius + 1`` shifted slices of the zero-padded squares, which equals
+    ``tf.nn.local_response_normalization`` (tests/layers/test_normalization.py checks
+    it to 1e-6). It has no weights and computes in float32 under mixed precision
+    (a sum of squares overflows float16 easily), returning the input's dtype.
     """
 
     def __init__(self, depth_radius=2, bias=2.0, alpha=1e-4, beta=0.75, **kwargs):
         super().__init__(**kwargs)
-        if isinstance(depth_radius, bool) or not isinstance(depth_radius, int) \
-                or depth_radius < 0:
-            raise ValueError(
-                f"depth_radius must be an integer >= 0, got {depth_radius!r}")
-        for label, value in (("bias", bias), ("alpha", alpha), ("beta", beta)):
-            if not isinstance(value, (int, float)) or isinstance(value, bool):
-                raise TypeError(f"{label} must be a number, got {value!r}")
+        depth_radius = check_positive_int(depth_radius, "depth_radius", minimum=0)
+        bias = check_number(bias, "bias")
         if bias <= 0:
             # With k <= 0 an all-zero channel window divides by zero.
             raise ValueError(f"bias must be > 0, got {bias}")
+        alpha = check_number(alpha, "alpha")
+        beta = check_number(beta, "beta")
         self.depth_radius = depth_radius
         self.bias = float(bias)
         self.alpha = float(alpha)
         self.beta = float(beta)
 
     def call(self, inputs):
-        x = tf.cast(inputs, "float32")
-        y = tf.nn.local_response_normalization(
-            x, depth_radius=self.depth_radius, bias=self.bias, alpha=self.alpha,
-            beta=self.beta)
-        return tf.cast(y, inputs.dtype)
+        x = ops.cast(inputs, "float32")
+        channels = x.shape[-1]
+        r = self.depth_radius
+        squares = ops.square(x)
+        if r:
+            # Zero-pad the channel axis by r on both sides; window c covers padded
+            # channels c .. c + 2r, i.e. input channels c - r .. c + r.
+            padded = ops.pad(squares, [[0, 0]] * (len(x.shape) - 1) + [[r, r]])
+            window = padded[..., 0:channels]
+            for k in range(1, 2 * r + 1):
+                window = window + padded[..., k:k + channels]
+        else:
+            window = squares
+        y = x * ops.power(self.bias + self.alpha * window, -self.beta)
+        return ops.cast(y, inputs.dtype)
 
     def compute_output_shape(self, input_shape):
         return input_shape

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import keras
 
-from keras_archs._validation import check_choice, check_input_shape, check_positive_int
+from keras_archs._validation import (
+    check_bool, check_choice, check_input_shape, check_positive_int)
 from keras_archs.weights import check_weights_arg, load_weights
 
 __all__ = ["check_common_args", "model_input", "classifier_head", "finish_model",
@@ -27,8 +28,7 @@ def check_common_args(*, include_top, weights, input_tensor, input_shape, poolin
                       classes, classifier_activation, keras_applications=None,
                       min_size=1, default_shape=(224, 224, 3)):
     """Validate the keras.applications arguments; returns the resolved input shape."""
-    if not isinstance(include_top, bool):
-        raise TypeError(f"include_top must be True or False, got {include_top!r}")
+    check_bool(include_top, "include_top")
     check_choice(pooling, "pooling", POOLINGS)
     check_positive_int(classes, "classes (num_classes)")
     if classifier_activation is not None and not isinstance(classifier_activation, str) \

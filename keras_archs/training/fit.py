@@ -30,7 +30,7 @@ from pathlib import Path
 
 import keras
 
-from keras_archs._validation import check_positive_int
+from keras_archs._validation import check_number, check_positive_int
 from keras_archs.data.pipeline import with_pipeline_options
 from keras_archs.training.callbacks import EpochTimer
 from keras_archs.training.options import DEFAULT_LEARNING_RATES as _DEFAULT_LR
@@ -59,8 +59,9 @@ def make_optimizer(optimizer="sgd", learning_rate=None, clipnorm=1.0):
             f"keras.optimizers.Optimizer, got {optimizer!r}")
     name = optimizer.lower()
     lr = _DEFAULT_LR[name] if learning_rate is None else learning_rate
-    if isinstance(lr, (int, float)) and lr <= 0:
-        raise ValueError(f"learning_rate must be > 0, got {lr}")
+    if not isinstance(lr, keras.optimizers.schedules.LearningRateSchedule) \
+            and not callable(lr):
+        check_number(lr, "learning_rate", minimum=0, include_minimum=False)
     if name == "sgd":
         return keras.optimizers.SGD(lr, clipnorm=clipnorm)
     if name == "momentum":

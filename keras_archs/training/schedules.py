@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import keras
 
-from keras_archs._validation import check_positive_int
+from keras_archs._validation import check_number, check_positive_int
 from keras_archs.training.options import LR_SCHEDULES
 
 __all__ = ["LR_SCHEDULES", "make_lr_schedule"]
@@ -35,8 +35,7 @@ def make_lr_schedule(name, learning_rate: float, *, epochs: int, steps_per_epoch
     if name not in LR_SCHEDULES:
         raise ValueError(f"lr_schedule must be one of {', '.join(LR_SCHEDULES)} or a "
                          f"keras.optimizers.schedules.LearningRateSchedule; got {name!r}")
-    if not isinstance(learning_rate, (int, float)) or learning_rate <= 0:
-        raise ValueError(f"learning_rate must be a number > 0, got {learning_rate!r}")
+    check_number(learning_rate, "learning_rate", minimum=0, include_minimum=False)
     epochs = check_positive_int(epochs, "epochs")
     steps_per_epoch = check_positive_int(steps_per_epoch, "steps_per_epoch")
     total = epochs * steps_per_epoch

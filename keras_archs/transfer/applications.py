@@ -27,7 +27,8 @@ import re
 
 import keras
 
-from keras_archs._validation import check_choice, check_input_shape, check_positive_int
+from keras_archs._validation import (
+    check_bool, check_choice, check_input_shape, check_positive_int, check_rate)
 from keras_archs.data.pipeline import NORMALIZATIONS
 from keras_archs.transfer.preprocessing import ImagePreprocessing
 
@@ -197,11 +198,8 @@ def build_transfer_model(backbone: str, num_classes: int, input_shape=None,
     """
     kind, ref = _parse_backbone(backbone)
     check_positive_int(num_classes, "num_classes")
-    if isinstance(dropout, bool) or not isinstance(dropout, (int, float)) \
-            or not 0 <= dropout < 1:
-        raise ValueError(f"dropout must be a number in [0, 1), got {dropout!r}")
-    if not isinstance(trainable, bool):
-        raise TypeError(f"trainable must be True or False, got {trainable!r}")
+    check_rate(dropout, "dropout")
+    check_bool(trainable, "trainable")
     check_choice(pooling, "pooling", POOLINGS)
     if preprocessing != "auto":
         check_choice(preprocessing, "preprocessing", ("auto",) + NORMALIZATIONS)

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import keras
 
-from keras_archs._validation import check_positive_int
+from keras_archs._validation import check_bool, check_positive_int
 
 __all__ = ["unfreeze", "freeze_backbone", "get_backbone", "fine_tune",
            "FineTuneResult"]
@@ -93,9 +93,7 @@ def unfreeze(model: keras.Model, last_n=None, *, keep_batchnorm_frozen: bool = T
     """
     from keras_archs.transfer.hub import HubFeatureExtractor
 
-    if not isinstance(keep_batchnorm_frozen, bool):
-        raise TypeError("keep_batchnorm_frozen must be True or False, got "
-                        f"{keep_batchnorm_frozen!r}")
+    check_bool(keep_batchnorm_frozen, "keep_batchnorm_frozen")
     backbone = get_backbone(model)
     if isinstance(backbone, HubFeatureExtractor):
         if last_n is not None:

@@ -38,6 +38,8 @@ import urllib.parse
 
 import keras
 
+from keras_archs._validation import check_bool
+
 __all__ = ["HubFeatureExtractor", "resolve_handle", "load_saved_model",
            "NETWORK_TIMEOUT", "DOWNLOAD_STALL_TIMEOUT"]
 
@@ -243,8 +245,7 @@ class HubFeatureExtractor(keras.layers.Layer):
 
     def __init__(self, handle, trainable=False, signature=None, output_key=None,
                  **kwargs):
-        if not isinstance(trainable, bool):
-            raise TypeError(f"trainable must be True or False, got {trainable!r}")
+        check_bool(trainable, "trainable")
         if signature is not None and not isinstance(signature, str):
             raise TypeError(f"signature must be a string or None, got {signature!r}")
         if output_key is not None and not isinstance(output_key, str):

@@ -8,6 +8,7 @@ read such a synthetic dataset through tfds' real reading path with no mock at al
 """
 
 import os
+import socket
 import time
 
 import numpy as np
@@ -195,8 +196,40 @@ def test_bad_types_and_file_data_dir(tmp_path):
     assert a_file.read_bytes() == b"not a directory"
 
 
+@pytest.mark.parametrize("name,label,classes", [
+    ("cifar10", "fine", 10), ("cifar100", "fine", 100), ("cifar100", "coarse", 20)])
+def test_plain_tfds_mock_data_works(tmp_path, name, label, classes):
+    # tfds' documented test idiom, as a user writes it: no metadata, no data_dir, so
+    # the mock runs with MockPolicy.USE_CODE and nothing is prepared on disk.
+    with tfds.testing.mock_data(num_examples=24):
+        ds, info = load_cifar(name, "train", batch_size=8, label=label, seed=1,
+                              data_dir=tmp_path, with_info=True)
+        (first, labels), (second, _) = _epoch(ds), _epoch(ds)
+    assert first.shape == (24, 32, 32, 3) and first.dtype == np.float32
+    assert labels.dtype == np.int64 and labels.min() >= 0 and labels.max() < classes
+    assert info.num_classes == classes and info.split_sizes["train"] == 24
+    # Reshuffled between epochs: the same examples in another order.
+    assert not np.array_equal(first, second)
+    key = lambda a: sorted(map(bytes, a.reshape(len(a), -1)))  # noqa: E731
+    assert key(first) == key(second)
+    assert list(tmp_path.iterdir()) == []  # the mock wrote nothing
+
+
+@pytest.fixture
+def offline(monkeypatch):
+    """No network, whatever this machine has; and no download may be attempted."""
+    def unreachable(*args, **kwargs):
+        raise OSError("network is unreachable (monkeypatched by the test)")
+
+    def no_download(*args, **kwargs):
+        raise AssertionError("load_cifar tried to download on an offline machine")
+
+    monkeypatch.setattr(socket, "create_connection", unreachable)
+    monkeypatch.setattr(tfds.core.DatasetBuilder, "download_and_prepare", no_download)
+
+
 @pytest.mark.parametrize("name", NAMES)
-def test_missing_data_fails_fast_with_instructions(tmp_path, name):
+def test_missing_data_fails_fast_with_instructions(tmp_path, offline, name):
     start = time.monotonic()
     with pytest.raises(DatasetNotPreparedError) as err:
         load_cifar(name, data_dir=tmp_path)
@@ -225,7 +258,7 @@ def test_manual_archive_is_used_offline_and_checksum_verified(tmp_path):
     assert not (tmp_path / "cifar10" / "3.0.2" / "dataset_info.json").exists()
 
 
-def test_missing_data_names_the_resolved_tfds_default(tmp_path, monkeypatch):
+def test_missing_data_names_the_resolved_tfds_default(tmp_path, monkeypatch, offline):
     monkeypatch.delenv("TFDS_DATA_DIR", raising=False)
     monkeypatch.setenv("HOME", str(tmp_path))
     with pytest.raises(DatasetNotPreparedError, match="the tfds default") as err:

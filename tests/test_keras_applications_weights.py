@@ -1,0 +1,70 @@
+"""Drop-in behaviour: a keras.applications weights file loads into our twin.
+
+For every registry model with a keras.applications twin, the call that works in
+keras.applications — ``include_top=False``, a local ``.weights.h5`` and a 64×64 input —
+works on ours and gives identical outputs. The file is saved by the test from
+``keras.applications.<Name>(weights=None, include_top=False, input_shape=(64, 64, 3))``
+with random weights (no download): at 64×64 ``stem="auto"`` would pick the CIFAR stem,
+so this also checks that ``weights=`` makes it pick the ImageNet layout the file was
+made for, as keras.applications does.
+"""
+
+import keras
+import numpy as np
+import pytest
+
+from keras_archs import create_model, list_models, model_info
+
+SHAPE = (64, 64, 3)
+TWINS = [n for n in list_models() if model_info(n).keras_applications]
+# Building the keras.applications model and ours takes over ~20 s above this size...
+BIG = 40_000_000
+# ...except where most parameters sit in the dense head include_top=False drops
+# (VGG-16/19: 138M/144M, 14.7M/20.0M without the head).
+HEAD_HEAVY = {"vgg16", "vgg19"}
+
+
+def _randomize(model, rng):
+    """Random values for every variable, BatchNorm statistics included (Keras' 0/1
+    defaults would hide a moving mean or variance loaded into the wrong layer);
+    variances (BatchNorm's, EfficientNet's input Normalization's) stay positive."""
+    for variable in model.weights:
+        shape = tuple(variable.shape)
+        if not keras.backend.is_float_dtype(variable.dtype):
+            continue  # a Normalization layer's count
+        if variable.path.endswith(("gamma", "variance")):
+            value = rng.uniform(0.5, 1.5, shape)
+        else:
+            value = rng.normal(0.0, 0.05, shape)
+        variable.assign(value.astype("float32"))
+
+
+@pytest.mark.parametrize("name", [
+    pytest.param(n, marks=pytest.mark.slow)
+    if (model_info(n).reference_params or 0) > BIG and n not in HEAD_HEAVY else n
+    for n in TWINS])
+def test_keras_applications_weights_file_loads_at_64(tmp_path, name):
+    info = model_info(name)
+    constructor = getattr(keras.applications, info.keras_applications)
+    reference = constructor(weights=None, include_top=False, input_shape=SHAPE)
+    rng = np.random.default_rng(0)
+    _randomize(reference, rng)
+    path = tmp_path / f"{info.keras_applications}.weights.h5"
+    reference.save_weights(path)
+
+    ours = create_model(name, input_shape=SHAPE, include_top=False, weights=str(path))
+    assert [layer.name for layer in ours.layers if layer.weights] == \
+        [layer.name for layer in reference.layers if layer.weights]
+    x = rng.uniform(0, 255, (2, *SHAPE)).astype("float32")
+    expected = keras.ops.convert_to_numpy(reference(x, training=False))
+    got = keras.ops.convert_to_numpy(ours(x, training=False))
+    assert got.shape == expected.shape
+    np.testing.assert_allclose(got, expected, rtol=1e-5,
+                               atol=1e-5 * float(np.max(np.abs(expected))))
+
+
+def test_every_keras_applications_twin_is_tested():
+    # The list comes from the registry: a new twin is tested without an edit here.
+    assert {"vgg16", "vgg19", "resnet50"} <= set(TWINS)
+    for name in TWINS:
+        assert hasattr(keras.applications, model_info(name).keras_applications), name
