@@ -4,7 +4,8 @@ import pytest
 
 import keras
 
-from keras_archs.layers import apply_attention, check_attention, check_se_ratio, se_block
+from keras_archs.layers import (
+    apply_attention, check_attention, check_se_ratio, se_block)
 
 
 def test_se_block_adds_its_analytic_parameter_count():
@@ -42,7 +43,8 @@ def test_unknown_attention_names_the_argument(bad):
 def test_se_ratio_check():
     assert check_se_ratio(16, 16) == 16
     assert check_se_ratio(64, 16, attention=None) == 64  # no SE: not bounded
-    with pytest.raises(ValueError, match="se_ratio must be at most the channel count 16"):
+    with pytest.raises(ValueError,
+                       match="se_ratio must be at most the channel count 16"):
         check_se_ratio(17, 16)
     with pytest.raises((ValueError, TypeError), match="se_ratio"):
         check_se_ratio(0, 16)

@@ -358,7 +358,8 @@ def test_inverted_residual_block_bad_attention(monkeypatch):
     monkeypatch.setattr(M.keras.layers, "DepthwiseConv2D", fail)
     with pytest.raises(ValueError, match="attention must be None, 'se' or a callable"):
         M.inverted_residual_block(x, 16, name="b", attention="eca")
-    with pytest.raises(ValueError, match="se_ratio must be at most the channel count 96"):
+    with pytest.raises(ValueError,
+                       match="se_ratio must be at most the channel count 96"):
         M.inverted_residual_block(x, 16, name="b", attention="se", se_ratio=97)
     with pytest.raises(ValueError, match="attention needs name or block_id"):
         M.inverted_residual_block(x, 16, attention="se")
