@@ -1,7 +1,8 @@
 """Pieces shared by several families (conv-BN-activation, residual shortcuts, LRN, SE,
 channel shuffle, PyTorch's adaptive average pooling)."""
 
-from keras_archs.layers.attention import se_block
+from keras_archs.layers.attention import (
+    apply_attention, check_attention, check_se_ratio, se_block)
 from keras_archs.layers.conv import conv_bn_act
 from keras_archs.layers.normalization import LocalResponseNormalization
 from keras_archs.layers.pooling import AdaptiveAveragePooling2D
@@ -10,5 +11,6 @@ from keras_archs.layers.residual import (
 from keras_archs.layers.shuffle import ChannelShuffle, ChannelSplit
 
 __all__ = ["AdaptiveAveragePooling2D", "ChannelShuffle", "ChannelSplit",
-           "ChannelZeroPadding", "LocalResponseNormalization", "conv_bn_act",
+           "ChannelZeroPadding", "LocalResponseNormalization", "apply_attention",
+           "check_attention", "check_se_ratio", "conv_bn_act",
            "residual_add", "se_block", "subsample", "zero_pad_shortcut"]

@@ -7,8 +7,12 @@ channels → ReLU → 1×1 conv back to ``C`` → sigmoid ("excitation") → ``x
 It adds ``2·C·C/r + C/r + C`` parameters (two 1×1 convolutions with biases) and
 almost no computation.
 
-Families take it through ``attention="se"`` (ResNet, ResNeXt, MobileNet, ...) or call
-:func:`se_block` directly (EfficientNet's MBConv, with Swish and a reduction computed
+Families take it through ``attention=`` (ResNet, ResNeXt, Wide ResNet, MobileNetV2,
+and any builder that calls :func:`apply_attention`): ``None`` (no attention), ``"se"``
+(:func:`se_block` with the family's ``se_ratio``) or a callable ``(x, name) -> x``
+(another gate, e.g. timm's SE with rounded widths). :func:`check_attention` and
+:func:`check_se_ratio` validate those arguments before a builder creates any layer.
+EfficientNet's MBConv calls :func:`se_block` directly (Swish, and a reduction computed
 from the block's input width).
 """
 
@@ -18,7 +22,11 @@ import keras
 
 from keras_archs._validation import check_positive_int, check_tensor_4d
 
-__all__ = ["se_block"]
+__all__ = ["ATTENTIONS", "apply_attention", "check_attention", "check_se_ratio",
+           "se_block"]
+
+# The named attentions ``attention=`` accepts besides a callable.
+ATTENTIONS = (None, "se")
 
 
 def se_block(x, ratio=16, name=None, *, filters=None, activation="relu",
@@ -61,3 +69,45 @@ def se_block(x, ratio=16, name=None, *, filters=None, activation="relu",
                              kernel_initializer=kernel_initializer,
                              name=f"{name}_expand")(se)
     return keras.layers.Multiply(name=f"{name}_excite")([x, se])
+
+
+def check_attention(attention, name="attention"):
+    """``None``, ``"se"`` or a callable ``(x, name) -> x``; anything else raises.
+
+    Returns ``attention`` unchanged; ``name`` is the argument named in the error.
+    """
+    if attention is None or callable(attention) or (
+            isinstance(attention, str) and attention in ATTENTIONS):
+        return attention
+    raise ValueError(
+        f"{name} must be None, 'se' or a callable (x, name) -> x, got {attention!r}")
+
+
+def check_se_ratio(se_ratio, channels, attention="se", name="se_ratio"):
+    """``se_ratio`` is a positive int; with ``attention="se"`` at most ``channels``
+    (the smallest width the SE blocks gate), so every SE bottleneck keeps a channel."""
+    se_ratio = check_positive_int(se_ratio, name)
+    if attention == "se" and channels is not None and se_ratio > channels:
+        raise ValueError(
+            f"{name} must be at most the channel count {channels} of the blocks it "
+            f"gates (the SE bottleneck would have no channel), got {se_ratio}")
+    return se_ratio
+
+
+def apply_attention(x, attention, name, ratio=16):
+    """Apply ``attention`` to ``x``: the one place families resolve ``attention=``.
+
+    Args:
+        x: 4-D Keras tensor.
+        attention: ``None`` (returns ``x``), ``"se"`` (``se_block(x, ratio, name)``:
+            layers ``{name}_squeeze`` … ``{name}_excite``) or a callable
+            ``(x, name) -> x``.
+        name: layer-name prefix given to the attention (``"conv2_block1_se"``).
+        ratio: SE reduction ratio (only for ``"se"``).
+    """
+    attention = check_attention(attention)
+    if attention is None:
+        return x
+    if isinstance(attention, str):  # "se", the only named one
+        return se_block(x, ratio=ratio, name=name)
+    return attention(x, name)

@@ -34,7 +34,8 @@ import keras
 from keras_archs._validation import (
     check_bool, check_choice, check_int_sequence, check_number, check_positive_int,
     check_rate, check_tensor_4d)
-from keras_archs.layers.attention import se_block
+from keras_archs.layers.attention import (
+    apply_attention, check_attention, check_se_ratio, se_block)
 from keras_archs.layers.residual import residual_add, subsample, zero_pad_shortcut
 from keras_archs.models._presets import NAMINGS, _Names, resolve_preset
 
@@ -47,25 +48,6 @@ __all__ = [
 # The paper's shortcut options (§3.3): A zero-pads new channels, B projects where the
 # channel count changes, C projects in every block.
 SHORTCUTS = ("A", "B", "C")
-
-
-def check_attention(attention):
-    """``None``, ``"se"`` or a callable ``(x, name) -> x``; anything else raises."""
-    if attention is None or attention == "se" or callable(attention):
-        return attention
-    raise ValueError(
-        "attention must be None, 'se' or a callable (x, name) -> x, got "
-        f"{attention!r}")
-
-
-def check_se_ratio(se_ratio, channels, attention="se"):
-    """With ``attention="se"``, ``se_ratio`` must leave the SE bottleneck a channel."""
-    se_ratio = check_positive_int(se_ratio, "se_ratio")
-    if attention == "se" and se_ratio > channels:
-        raise ValueError(
-            f"se_ratio must be at most the channel count {channels} of the blocks it "
-            f"gates (the SE bottleneck would have no channel), got {se_ratio}")
-    return se_ratio
 
 
 def make_divisible(value, divisor=8):
@@ -108,14 +90,6 @@ def batch_norm(x, preset, name):
     """A ``BatchNormalization`` with the preset's momentum and epsilon."""
     return keras.layers.BatchNormalization(
         momentum=preset.bn_momentum, epsilon=preset.bn_epsilon, name=name)(x)
-
-
-def _attend(y, attention, se_ratio, name):
-    if attention is None:
-        return y
-    if attention == "se":
-        return se_block(y, ratio=se_ratio, name=name)
-    return attention(y, name)
 
 
 def residual_unit(x, widths, kernels, *, strides=1, stride_index=0, groups=1,
@@ -182,7 +156,7 @@ def residual_unit(x, widths, kernels, *, strides=1, stride_index=0, groups=1,
                 y = keras.layers.Activation("relu", name=names.relu(i + 1))(y)
                 if dropout_rate:
                     y = keras.layers.Dropout(dropout_rate, name=names.dropout(i + 1))(y)
-    y = _attend(y, attention, se_ratio, names.attention())
+    y = apply_attention(y, attention, names.attention(), ratio=se_ratio)
     if short is None:
         short = make_shortcut(x)
     return residual_add(short, y, activation=None if preact else "relu",

@@ -29,6 +29,12 @@ Two numerical presets, one implementation, keras.applications' layer names for b
 layouts (pytorch-cifar): v1 with a stride-1 first convolution (output 2×2 at 32×32), v2
 with a stride-1 first convolution and a stride-1 second stage (output 4×4 at 32×32);
 BatchNorm momentum 0.9 and epsilon 1e-5 as PyTorch trains them.
+
+``attention="se"`` (or a callable ``(x, name) -> x``) gates every inverted residual
+block with squeeze-and-excitation (Hu et al. 2018, arXiv:1709.01507), placed as MnasNet
+and MobileNetV3 place it: after the depthwise convolution's activation, before the
+projection, on the expanded channels (bottleneck ``expanded // se_ratio``). The default
+``attention=None`` leaves the keras.applications and torchvision twins unchanged.
 """
 
 from __future__ import annotations
@@ -40,6 +46,8 @@ import keras
 from keras_archs._validation import (
     check_choice, check_input_shape, check_number, check_positive_int, check_rate,
     check_tensor_4d)
+from keras_archs.layers.attention import (
+    apply_attention, check_attention, check_se_ratio)
 from keras_archs.models._builder import (
     check_common_args, classifier_head, finish_model, model_input, resolve_stem)
 from keras_archs.registry import register_model
@@ -191,7 +199,7 @@ def depthwise_separable_block(x, filters, alpha=1.0, depth_multiplier=1, strides
 def inverted_residual_block(x, filters, expansion=6, strides=1, alpha=1.0, name=None,
                             *, block_id=None, kernel_size=3, padding="keras",
                             activation="relu6", bn_momentum=0.999, bn_epsilon=1e-3,
-                            skip=True):
+                            skip=True, attention=None, se_ratio=16):
     """MobileNetV2 block: 1×1 expand → depthwise k×k → 1×1 linear projection.
 
     The 1×1 expansion (``round(in_channels · expansion)`` channels, BN, ReLU6) is
@@ -217,6 +225,12 @@ def inverted_residual_block(x, filters, expansion=6, strides=1, alpha=1.0, name=
             keras.applications' ``correct_pad``) or ``"torch"`` (``k // 2`` each side).
         activation: ``"relu6"`` (MobileNetV2) or ``"relu"`` (MNASNet).
         skip: ``False`` never adds the input (MNASNet's first, separable block).
+        attention: ``None``, ``"se"`` or a callable ``(x, name) -> x`` applied after
+            the depthwise activation, before the projection (MnasNet/MobileNetV3's
+            SE placement); its layers are named ``{name}_se_…`` (``{name}_se``
+            for a callable), so ``name`` or ``block_id`` is required with it.
+        se_ratio: SE reduction ratio: the bottleneck has ``expanded // se_ratio``
+            channels; at most the expanded channel count.
 
     Returns:
         Output tensor with the scaled ``filters`` channels.
@@ -229,6 +243,7 @@ def inverted_residual_block(x, filters, expansion=6, strides=1, alpha=1.0, name=
     check_choice(activation, "activation", ACTIVATIONS)
     if not isinstance(skip, bool):
         raise TypeError(f"skip must be True or False, got {skip!r}")
+    attention = check_attention(attention)
     if block_id is not None:
         block_id = check_positive_int(block_id, "block_id", minimum=0)
         prefix = "expanded_conv" if block_id == 0 else f"block_{block_id}"
@@ -236,15 +251,20 @@ def inverted_residual_block(x, filters, expansion=6, strides=1, alpha=1.0, name=
         raise TypeError(f"name must be a string or None, got {name!r}")
     else:
         prefix = name
+    in_channels = x.shape[-1]
+    expanded = in_channels if expansion == 1 else int(round(in_channels * expansion))
+    se_ratio = check_se_ratio(se_ratio, expanded, attention)
+    if attention is not None and not prefix:
+        raise ValueError("attention needs name or block_id: the attention layers are "
+                         "named from the block's prefix ({name}_se_...)")
 
     def named(suffix):
         return None if prefix is None else f"{prefix}_{suffix}"
 
-    in_channels = x.shape[-1]
     out_channels = make_divisible(int(filters * alpha), 8)
     inputs = x
     if expansion != 1:
-        x = keras.layers.Conv2D(int(round(in_channels * expansion)), 1, padding="same",
+        x = keras.layers.Conv2D(expanded, 1, padding="same",
                                 use_bias=False, name=named("expand"))(x)
         x = _bn(x, bn_momentum, bn_epsilon, named("expand_BN"))
         x = _relu(activation, named("expand_relu"))(x)
@@ -255,6 +275,7 @@ def inverted_residual_block(x, filters, expansion=6, strides=1, alpha=1.0, name=
         use_bias=False, name=named("depthwise"))(x)
     x = _bn(x, bn_momentum, bn_epsilon, named("depthwise_BN"))
     x = _relu(activation, named("depthwise_relu"))(x)
+    x = apply_attention(x, attention, named("se"), ratio=se_ratio)
     x = keras.layers.Conv2D(out_channels, 1, padding="same", use_bias=False,
                             name=named("project"))(x)
     x = _bn(x, bn_momentum, bn_epsilon, named("project_BN"))
@@ -264,6 +285,31 @@ def inverted_residual_block(x, filters, expansion=6, strides=1, alpha=1.0, name=
 
 
 # -------------------------------------------------------------------------- models
+
+def _v2_stages(alpha, preset, stem):
+    """MobileNetV2's blocks in order: ``(expansion, filters, strides, alpha)`` as
+    :func:`inverted_residual_block` takes them."""
+    blocks = []
+    for stage, (t, filters, count, first_stride) in enumerate(MOBILENET_V2_STAGES):
+        if stem == "cifar" and stage == 1:
+            first_stride = 1  # kuangliu's CIFAR MobileNetV2: "stride 2 -> 1"
+        # keras.applications rounds int(filters · α) to a multiple of 8, torchvision
+        # filters · α itself: they can differ by 8 near a rounding boundary.
+        width, width_alpha = (filters, alpha) if preset == "keras" else \
+            (make_divisible(filters * alpha, 8), 1.0)
+        blocks += [(t, width, first_stride if i == 0 else 1, width_alpha)
+                   for i in range(count)]
+    return blocks
+
+
+def _v2_expanded(alpha, stages):
+    """The expanded (depthwise) width of every block of ``stages``."""
+    channels, widths = make_divisible(32 * alpha, 8), []
+    for t, width, _, width_alpha in stages:
+        widths.append(channels if t == 1 else int(round(channels * t)))
+        channels = make_divisible(int(width * width_alpha), 8)
+    return widths
+
 
 def _common(kind, presets, *, preset, stem, include_top, weights, input_tensor,
             input_shape, pooling, classes, classifier_activation, alpha):
@@ -367,7 +413,7 @@ def MobileNet(alpha=1.0, depth_multiplier=1, dropout=1e-3, include_top=True,
 def MobileNetV2(alpha=1.0, include_top=True, weights=None, input_tensor=None,
                 input_shape=None, pooling=None, classes=1000,
                 classifier_activation="softmax", stem="auto", preset="keras",
-                dropout=None, name=None):
+                dropout=None, name=None, attention=None, se_ratio=16):
     """MobileNetV2: a 3×3 convolution, 17 inverted residual blocks, a 1×1 to 1280.
 
     Args:
@@ -378,6 +424,12 @@ def MobileNetV2(alpha=1.0, include_top=True, weights=None, input_tensor=None,
             ``"torchvision"`` (torchvision ``mobilenet_v2``: symmetric padding, BN
             epsilon 1e-5, dropout 0.2 before the classifier).
         dropout: rate before the classifier; default 0 (keras) or 0.2 (torchvision).
+        attention: ``None`` (the twins), ``"se"`` (SE-MobileNetV2: squeeze-and-
+            excitation in every block, after the depthwise activation, on the
+            expanded channels) or a callable ``(x, name) -> x``; layers
+            ``block_{id}_se_…``. Pretrained ``weights="imagenet"`` have no SE.
+        se_ratio: SE reduction ratio; at most the narrowest width an SE block gates
+            (block 0's, the stem width ``make_divisible(32 α, 8)``: 32 at α = 1).
         The other arguments are keras.applications'.
     """
     input_shape, stem, bn, app = _common(
@@ -388,32 +440,32 @@ def MobileNetV2(alpha=1.0, include_top=True, weights=None, input_tensor=None,
     if dropout is None:
         dropout = 0.0 if preset == "keras" else 0.2
     dropout = check_rate(dropout, "dropout")
+    attention = check_attention(attention)
+    if attention is not None and weights == "imagenet":
+        raise ValueError("attention must be None with weights='imagenet' (the "
+                         "pretrained MobileNetV2 has no attention blocks)")
     total_stride = 32 if stem == "imagenet" else 8
     input_shape = check_input_shape(input_shape, min_size=total_stride)
     padding = "keras" if preset == "keras" else "torch"
+    stages = _v2_stages(alpha, preset, stem)
+    # The narrowest tensor an SE block gates: the stem width (block 0 has t = 1).
+    check_se_ratio(se_ratio, min(_v2_expanded(alpha, stages)), attention)
     if name is None:
         name = (f"mobilenetv2_{alpha:0.2f}_{input_shape[0]}" if preset == "keras"
                 else "mobilenet_v2" + ("" if alpha == 1.0 else f"_{alpha:g}"))
         if stem == "cifar":
             name += "_cifar"
+        if attention == "se":
+            name = "se_" + name
 
     x, inputs = model_input(input_tensor, input_shape)
     x = _stem(x, make_divisible(32 * alpha, 8), stem=stem, padding=padding, bn=bn,
               conv_name="Conv1", bn_name="bn_Conv1", relu_name="Conv1_relu")
-    block_id = 0
-    for stage, (t, filters, count, first_stride) in enumerate(MOBILENET_V2_STAGES):
-        if stem == "cifar" and stage == 1:
-            first_stride = 1  # kuangliu's CIFAR MobileNetV2: "stride 2 -> 1"
-        # keras.applications rounds int(filters · α) to a multiple of 8, torchvision
-        # filters · α itself: they can differ by 8 near a rounding boundary.
-        width, width_alpha = (filters, alpha) if preset == "keras" else \
-            (make_divisible(filters * alpha, 8), 1.0)
-        for i in range(count):
-            x = inverted_residual_block(
-                x, width, t, first_stride if i == 0 else 1, width_alpha,
-                block_id=block_id, padding=padding, bn_momentum=bn[0],
-                bn_epsilon=bn[1])
-            block_id += 1
+    for block_id, (t, width, strides, width_alpha) in enumerate(stages):
+        x = inverted_residual_block(
+            x, width, t, strides, width_alpha, block_id=block_id, padding=padding,
+            bn_momentum=bn[0], bn_epsilon=bn[1], attention=attention,
+            se_ratio=se_ratio)
     last = make_divisible(1280 * alpha, 8) if alpha > 1.0 else 1280
     x = keras.layers.Conv2D(last, 1, use_bias=False, name="Conv_1")(x)
     x = _bn(x, *bn, "Conv_1_bn")

@@ -275,3 +275,91 @@ def test_bad_preset_and_dropout(no_layers):
         M.MobileNetV2(dropout=1.5)
     with pytest.raises(ValueError, match="weights='imagenet'"):
         M.MobileNet(preset="timm", weights="imagenet")
+
+
+# ------------------------------------------------------------- attention="se"
+
+def _se_params(channels, ratio=16):
+    # Hu et al.: two 1×1 convolutions with biases, C → C/r → C.
+    return 2 * channels * (channels // ratio) + channels // ratio + channels
+
+
+def test_se_mobilenetv2_adds_exactly_the_analytic_se_parameters():
+    plain = M.MobileNetV2(input_shape=(32, 32, 3), classes=10)
+    keras.backend.clear_session()
+    se = M.MobileNetV2(input_shape=(32, 32, 3), classes=10, attention="se")
+    # Expanded (depthwise) widths of the 17 blocks at α = 1: block 0 keeps the
+    # stem's 32 channels (t = 1), every other block expands its input 6-fold
+    # (paper Table 2: inputs 16, 24×2, 32×3, 64×4, 96×3, 160×3).
+    expanded = [32] + [6 * c for c in (16, 24, 24, 32, 32, 32, 64, 64, 64, 64,
+                                       96, 96, 96, 160, 160, 160)]
+    assert se.count_params() - plain.count_params() == sum(map(_se_params, expanded))
+    assert se.name == "se_" + plain.name
+    # SE sits after the depthwise activation and feeds the projection.
+    assert se.get_layer("block_3_se_squeeze").input is \
+        se.get_layer("block_3_depthwise_relu").output
+    assert se.get_layer("block_3_project").input is \
+        se.get_layer("block_3_se_excite").output
+    assert se.get_layer("block_3_se_reduce").filters == 144 // 16
+    out = se.predict(np.zeros((1, 32, 32, 3), "float32"), verbose=0)
+    assert out.shape == (1, 10)
+    # The default leaves the twins' layers untouched.
+    assert not any("_se_" in layer.name for layer in plain.layers)
+
+
+def test_mobilenetv2_attention_takes_a_callable():
+    calls = []
+
+    def gate(x, name):
+        calls.append((name, x.shape[-1]))
+        return keras.layers.Activation("sigmoid", name=name)(x)
+
+    model = M.MobileNetV2(input_shape=(32, 32, 3), include_top=False, alpha=0.5,
+                          attention=gate)
+    assert len(calls) == 17
+    assert calls[0] == ("expanded_conv_se", 16) and calls[1] == ("block_1_se", 48)
+    assert isinstance(model.get_layer("block_16_se"), keras.layers.Activation)
+
+
+def test_inverted_residual_block_se_ratio_and_expanded_width():
+    x = keras.Input((8, 8, 24))
+    y = M.inverted_residual_block(x, 24, expansion=6, name="b", attention="se",
+                                  se_ratio=8)
+    model = keras.Model(x, y)
+    assert model.get_layer("b_se_reduce").filters == 144 // 8
+    assert model.get_layer("b_se_expand").filters == 144
+    keras.backend.clear_session()
+    x = keras.Input((8, 8, 24))
+    plain = keras.Model(x, M.inverted_residual_block(x, 24, expansion=6, name="b"))
+    assert model.count_params() - plain.count_params() == _se_params(144, 8)
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(attention="cbam"), "attention must be None, 'se' or a callable"),
+    (dict(attention=16), "attention must be None, 'se' or a callable"),
+    (dict(attention="se", se_ratio=33),
+     "se_ratio must be at most the channel count 32"),
+    (dict(attention="se", se_ratio=0), "se_ratio"),
+    (dict(attention="se", weights="imagenet"), "attention must be None with weights"),
+])
+def test_mobilenetv2_bad_attention_is_rejected_before_any_layer(no_layers, kwargs,
+                                                                  message):
+    with pytest.raises(ValueError, match=message):
+        M.MobileNetV2(input_shape=(32, 32, 3), **kwargs)
+
+
+def test_inverted_residual_block_bad_attention(monkeypatch):
+    x = keras.Input((8, 8, 16))
+
+    def fail(*args, **kwargs):
+        raise AssertionError("a layer was built before the arguments were checked")
+
+    monkeypatch.setattr(M.keras.layers, "Conv2D", fail)
+    monkeypatch.setattr(M.keras.layers, "DepthwiseConv2D", fail)
+    with pytest.raises(ValueError, match="attention must be None, 'se' or a callable"):
+        M.inverted_residual_block(x, 16, name="b", attention="eca")
+    with pytest.raises(ValueError,
+                       match="se_ratio must be at most the channel count 96"):
+        M.inverted_residual_block(x, 16, name="b", attention="se", se_ratio=97)
+    with pytest.raises(ValueError, match="attention needs name or block_id"):
+        M.inverted_residual_block(x, 16, attention="se")
