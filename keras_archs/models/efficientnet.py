@@ -438,24 +438,69 @@ _TOP1 = {"b0": 77.1, "b1": 79.1, "b2": 80.1, "b3": 81.6, "b4": 82.9, "b5": 83.6,
 _PAPER = "Tan & Le 2019, arXiv:1905.11946"
 
 
-def _register(variant, constructor):
-    width, depth, size, _ = COMPOUND_SCALING[variant]
-
-    def build(**kwargs):
-        return constructor(**kwargs)
-
-    build.__doc__ = (f"EfficientNet-{variant.upper()}: the B0 table scaled ×{width} "
-                     f"wide, ×{depth} deep, at {size}×{size}.")
-    return register_model(
-        family="efficientnet", paper=_PAPER, name=f"efficientnet{variant}",
-        reference_params=_REFERENCE_PARAMS[variant],
-        reference_input_shape=(size, size, 3), default_input_shape=(size, size, 3),
-        preprocessing="none", keras_applications=constructor.__name__,
-        top1=_TOP1[variant], top1_source=_TOP1_SOURCE,
-    )(build)
+_KERAS = dict(family="efficientnet", paper=_PAPER, preprocessing="none",
+              top1_source=_TOP1_SOURCE)
 
 
-for _variant, _constructor_fn in zip(COMPOUND_SCALING, (
-        EfficientNetB0, EfficientNetB1, EfficientNetB2, EfficientNetB3,
-        EfficientNetB4, EfficientNetB5, EfficientNetB6, EfficientNetB7)):
-    _register(_variant, _constructor_fn)
+@register_model(reference_params=_REFERENCE_PARAMS["b0"], reference_input_shape=(224, 224, 3),
+                default_input_shape=(224, 224, 3), keras_applications="EfficientNetB0",
+                top1=_TOP1["b0"], **_KERAS)
+def efficientnetb0(**kwargs):
+    """EfficientNet-B0: the B0 table scaled ×1.0 wide, ×1.0 deep, at 224×224."""
+    return EfficientNetB0(**kwargs)
+
+
+@register_model(reference_params=_REFERENCE_PARAMS["b1"], reference_input_shape=(240, 240, 3),
+                default_input_shape=(240, 240, 3), keras_applications="EfficientNetB1",
+                top1=_TOP1["b1"], **_KERAS)
+def efficientnetb1(**kwargs):
+    """EfficientNet-B1: the B0 table scaled ×1.0 wide, ×1.1 deep, at 240×240."""
+    return EfficientNetB1(**kwargs)
+
+
+@register_model(reference_params=_REFERENCE_PARAMS["b2"], reference_input_shape=(260, 260, 3),
+                default_input_shape=(260, 260, 3), keras_applications="EfficientNetB2",
+                top1=_TOP1["b2"], **_KERAS)
+def efficientnetb2(**kwargs):
+    """EfficientNet-B2: the B0 table scaled ×1.1 wide, ×1.2 deep, at 260×260."""
+    return EfficientNetB2(**kwargs)
+
+
+@register_model(reference_params=_REFERENCE_PARAMS["b3"], reference_input_shape=(300, 300, 3),
+                default_input_shape=(300, 300, 3), keras_applications="EfficientNetB3",
+                top1=_TOP1["b3"], **_KERAS)
+def efficientnetb3(**kwargs):
+    """EfficientNet-B3: the B0 table scaled ×1.2 wide, ×1.4 deep, at 300×300."""
+    return EfficientNetB3(**kwargs)
+
+
+@register_model(reference_params=_REFERENCE_PARAMS["b4"], reference_input_shape=(380, 380, 3),
+                default_input_shape=(380, 380, 3), keras_applications="EfficientNetB4",
+                top1=_TOP1["b4"], **_KERAS)
+def efficientnetb4(**kwargs):
+    """EfficientNet-B4: the B0 table scaled ×1.4 wide, ×1.8 deep, at 380×380."""
+    return EfficientNetB4(**kwargs)
+
+
+@register_model(reference_params=_REFERENCE_PARAMS["b5"], reference_input_shape=(456, 456, 3),
+                default_input_shape=(456, 456, 3), keras_applications="EfficientNetB5",
+                top1=_TOP1["b5"], **_KERAS)
+def efficientnetb5(**kwargs):
+    """EfficientNet-B5: the B0 table scaled ×1.6 wide, ×2.2 deep, at 456×456."""
+    return EfficientNetB5(**kwargs)
+
+
+@register_model(reference_params=_REFERENCE_PARAMS["b6"], reference_input_shape=(528, 528, 3),
+                default_input_shape=(528, 528, 3), keras_applications="EfficientNetB6",
+                top1=_TOP1["b6"], **_KERAS)
+def efficientnetb6(**kwargs):
+    """EfficientNet-B6: the B0 table scaled ×1.8 wide, ×2.6 deep, at 528×528."""
+    return EfficientNetB6(**kwargs)
+
+
+@register_model(reference_params=_REFERENCE_PARAMS["b7"], reference_input_shape=(600, 600, 3),
+                default_input_shape=(600, 600, 3), keras_applications="EfficientNetB7",
+                top1=_TOP1["b7"], **_KERAS)
+def efficientnetb7(**kwargs):
+    """EfficientNet-B7: the B0 table scaled ×2.0 wide, ×3.1 deep, at 600×600."""
+    return EfficientNetB7(**kwargs)

@@ -166,24 +166,42 @@ def MNASNet1_3(**kwargs):
     return MNASNet(1.3, **kwargs)
 
 
-def _register(alpha, constructor, params, top1):
-    tag = repr(alpha).replace(".", "_")
-
-    def build(**kwargs):
-        return constructor(**kwargs)
-
-    build.__doc__ = (f"MNASNet-B1 (α = {alpha}): searched inverted residuals, 3×3/5×5 "
-                     f"kernels; torchvision's mnasnet{tag}.")
-    register_model(
-        name=f"mnasnet{tag}", family="mnasnet", paper=_PAPER, reference_params=params,
-        reference_source=f"torchvision mnasnet{tag} (BN running stats not counted)",
-        reference_counts_bn_statistics=False, torchvision=f"mnasnet{tag}",
-        preprocessing="torch", top1=top1,
-        top1_source=f"torchvision MNASNet{tag}_Weights.IMAGENET1K_V1")(build)
-
-
 # torchvision's published counts and ImageNet top-1 (MNASNet*_Weights meta).
-_register(0.5, MNASNet0_5, 2_218_512, 67.734)
-_register(0.75, MNASNet0_75, 3_170_208, 71.180)
-_register(1.0, MNASNet1_0, 4_383_312, 73.456)
-_register(1.3, MNASNet1_3, 6_282_256, 76.506)
+_TORCHVISION = dict(family="mnasnet", paper=_PAPER, reference_counts_bn_statistics=False,
+                    preprocessing="torch")
+
+
+@register_model(torchvision="mnasnet0_5", reference_params=2_218_512,
+                reference_source="torchvision mnasnet0_5 (BN running stats not counted)",
+                top1=67.734, top1_source="torchvision MNASNet0_5_Weights.IMAGENET1K_V1",
+                **_TORCHVISION)
+def mnasnet0_5(**kwargs):
+    """MNASNet-B1 (α = 0.5): searched inverted residuals, 3×3/5×5 kernels."""
+    return MNASNet0_5(**kwargs)
+
+
+@register_model(torchvision="mnasnet0_75", reference_params=3_170_208,
+                reference_source="torchvision mnasnet0_75 (BN running stats not counted)",
+                top1=71.18, top1_source="torchvision MNASNet0_75_Weights.IMAGENET1K_V1",
+                **_TORCHVISION)
+def mnasnet0_75(**kwargs):
+    """MNASNet-B1 (α = 0.75): searched inverted residuals, 3×3/5×5 kernels."""
+    return MNASNet0_75(**kwargs)
+
+
+@register_model(torchvision="mnasnet1_0", reference_params=4_383_312,
+                reference_source="torchvision mnasnet1_0 (BN running stats not counted)",
+                top1=73.456, top1_source="torchvision MNASNet1_0_Weights.IMAGENET1K_V1",
+                **_TORCHVISION)
+def mnasnet1_0(**kwargs):
+    """MNASNet-B1 (α = 1.0): searched inverted residuals, 3×3/5×5 kernels."""
+    return MNASNet1_0(**kwargs)
+
+
+@register_model(torchvision="mnasnet1_3", reference_params=6_282_256,
+                reference_source="torchvision mnasnet1_3 (BN running stats not counted)",
+                top1=76.506, top1_source="torchvision MNASNet1_3_Weights.IMAGENET1K_V1",
+                **_TORCHVISION)
+def mnasnet1_3(**kwargs):
+    """MNASNet-B1 (α = 1.3): searched inverted residuals, 3×3/5×5 kernels."""
+    return MNASNet1_3(**kwargs)

@@ -96,15 +96,22 @@ def seresnext50_32x4d(**kwargs):
     return SEResNeXt50_32x4d(**kwargs)
 
 
-def _register_cifar(depth, constructor):
-    def build(**kwargs):
-        return constructor(**kwargs)
-
-    build.__doc__ = (f"CIFAR SE-ResNet-{depth}: ResNet-{depth} with squeeze-and-"
-                     "excitation (reduction 16) in every block.")
-    register_model(name=f"se_resnet{depth}", family="senet", paper=_PAPER,
-                   default_input_shape=(32, 32, 3))(build)
+_CIFAR = dict(family="senet", paper=_PAPER, default_input_shape=(32, 32, 3))
 
 
-for _depth, _ctor in ((20, SEResNet20), (56, SEResNet56), (110, SEResNet110)):
-    _register_cifar(_depth, _ctor)
+@register_model(**_CIFAR)
+def se_resnet20(**kwargs):
+    """CIFAR SE-ResNet-20: ResNet-20 with squeeze-and-excitation (reduction 16)."""
+    return SEResNet20(**kwargs)
+
+
+@register_model(**_CIFAR)
+def se_resnet56(**kwargs):
+    """CIFAR SE-ResNet-56: ResNet-56 with squeeze-and-excitation (reduction 16)."""
+    return SEResNet56(**kwargs)
+
+
+@register_model(**_CIFAR)
+def se_resnet110(**kwargs):
+    """CIFAR SE-ResNet-110: ResNet-110 with squeeze-and-excitation (reduction 16)."""
+    return SEResNet110(**kwargs)

@@ -345,25 +345,42 @@ def shufflenet_v1(**kwargs):
     return ShuffleNetV1(**kwargs)
 
 
-def _register_v2(width, params, top1):
-    tag = _width_tag(width)
-
-    def build(**kwargs):
-        return ShuffleNetV2(width_multiplier=width, **kwargs)
-
-    build.__doc__ = f"ShuffleNet v2 {width}×, torchvision's shufflenet_v2_{tag}."
-    return register_model(
-        family="shufflenet", paper="Ma et al. 2018, arXiv:1807.11164",
-        name=f"shufflenet_v2_{tag}", reference_params=params,
-        reference_source=f"torchvision ShuffleNet_V2_{tag.upper()}_Weights meta "
-                         "num_params",
-        reference_counts_bn_statistics=False, preprocessing="torch",
-        torchvision=f"shufflenet_v2_{tag}", top1=top1,
-        top1_source=f"torchvision ShuffleNet_V2_{tag.upper()}_Weights.IMAGENET1K_V1")(build)
-
-
 # torchvision's ShuffleNet_V2_X*_Weights.IMAGENET1K_V1: meta["num_params"] and acc@1.
-shufflenet_v2_x0_5 = _register_v2(0.5, 1_366_792, 60.552)
-shufflenet_v2_x1_0 = _register_v2(1.0, 2_278_604, 69.362)
-shufflenet_v2_x1_5 = _register_v2(1.5, 3_503_624, 72.996)
-shufflenet_v2_x2_0 = _register_v2(2.0, 7_393_996, 76.230)
+_V2 = dict(family="shufflenet", paper="Ma et al. 2018, arXiv:1807.11164",
+           reference_counts_bn_statistics=False, preprocessing="torch")
+
+
+@register_model(torchvision="shufflenet_v2_x0_5", reference_params=1_366_792,
+                reference_source="torchvision ShuffleNet_V2_X0_5_Weights meta num_params",
+                top1=60.552, top1_source="torchvision ShuffleNet_V2_X0_5_Weights.IMAGENET1K_V1",
+                **_V2)
+def shufflenet_v2_x0_5(**kwargs):
+    """ShuffleNet v2 0.5×, torchvision's shufflenet_v2_x0_5."""
+    return ShuffleNetV2(width_multiplier=0.5, **kwargs)
+
+
+@register_model(torchvision="shufflenet_v2_x1_0", reference_params=2_278_604,
+                reference_source="torchvision ShuffleNet_V2_X1_0_Weights meta num_params",
+                top1=69.362, top1_source="torchvision ShuffleNet_V2_X1_0_Weights.IMAGENET1K_V1",
+                **_V2)
+def shufflenet_v2_x1_0(**kwargs):
+    """ShuffleNet v2 1.0×, torchvision's shufflenet_v2_x1_0."""
+    return ShuffleNetV2(width_multiplier=1.0, **kwargs)
+
+
+@register_model(torchvision="shufflenet_v2_x1_5", reference_params=3_503_624,
+                reference_source="torchvision ShuffleNet_V2_X1_5_Weights meta num_params",
+                top1=72.996, top1_source="torchvision ShuffleNet_V2_X1_5_Weights.IMAGENET1K_V1",
+                **_V2)
+def shufflenet_v2_x1_5(**kwargs):
+    """ShuffleNet v2 1.5×, torchvision's shufflenet_v2_x1_5."""
+    return ShuffleNetV2(width_multiplier=1.5, **kwargs)
+
+
+@register_model(torchvision="shufflenet_v2_x2_0", reference_params=7_393_996,
+                reference_source="torchvision ShuffleNet_V2_X2_0_Weights meta num_params",
+                top1=76.23, top1_source="torchvision ShuffleNet_V2_X2_0_Weights.IMAGENET1K_V1",
+                **_V2)
+def shufflenet_v2_x2_0(**kwargs):
+    """ShuffleNet v2 2.0×, torchvision's shufflenet_v2_x2_0."""
+    return ShuffleNetV2(width_multiplier=2.0, **kwargs)
