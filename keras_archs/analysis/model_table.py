@@ -4,8 +4,8 @@
     python -m keras_archs.analysis.model_table --check    # exit 1 if it is out of date
 
 One row per registry model: name, family, paper, reference parameters (with 1000
-classes at the reference input), multiply-adds per image at 224×224 (the reference
-input) and at 32×32 (10 classes), the reference ImageNet top-1 (a published figure,
+classes at the reference input: 224×224 unless the cell says otherwise), multiply-adds
+per image at that reference input and at 32×32 (10 classes), the reference ImageNet top-1 (a published figure,
 not measured here) and which pretrained weights load. The table sits between two
 marker comments in README.md; everything else there is written by hand.
 """
@@ -22,7 +22,7 @@ __all__ = ["BEGIN", "END", "COLUMNS", "metadata_cells", "render", "measure",
 
 BEGIN = "<!-- model-table:begin (python -m keras_archs.analysis.model_table) -->"
 END = "<!-- model-table:end -->"
-COLUMNS = ("model", "family", "paper", "reference params", "GMACs @224",
+COLUMNS = ("model", "family", "paper", "reference params", "GMACs @ref",
            "GMACs @32", "top-1 (ref.)", "pretrained weights that load")
 # Columns that come from the registry alone (no model is built for them).
 METADATA_COLUMNS = ("model", "family", "paper", "reference params", "top-1 (ref.)",
@@ -63,15 +63,21 @@ def measure(name) -> dict[str, str]:
 
     info = model_info(name)
     cells = {}
-    for column, shape, classes in (("GMACs @224", info.reference_input_shape, 1000),
+    if max(info.default_input_shape[:2]) <= 64:
+        # A CIFAR-only model (resnet20, wrn28_10, ...): its reference input is 32×32.
+        cells["GMACs @ref"] = "–"
+    for column, shape, classes in (("GMACs @ref", info.reference_input_shape, 1000),
                                    ("GMACs @32", (32, 32, info.default_input_shape[2]),
                                     10)):
+        if column in cells:
+            continue
         try:
             model = create_model(name, input_shape=shape, num_classes=classes)
         except ValueError:  # an input this model cannot take (e.g. Inception at 32)
             cells[column] = "–"
             continue
-        cells[column] = f"{count_macs(model) / 1e9:.3f}"
+        gmacs = count_macs(model) / 1e9
+        cells[column] = f"{gmacs:.3f}" if gmacs >= 0.01 else f"{gmacs:.5f}"
         del model
         keras.backend.clear_session()
     return cells
@@ -87,12 +93,11 @@ def render(rows: dict[str, dict[str, str]]) -> str:
 
 def readme_rows(readme_text: str) -> dict[str, dict[str, str]]:
     """The table in README.md, parsed back into ``{name: {column: cell}}``."""
-    match = re.search(re.escape(BEGIN) + r"\n(.*?)\n" + re.escape(END), readme_text,
-                      re.S)
+    match = re.search(re.escape(BEGIN) + r"\n(.*?)" + re.escape(END), readme_text, re.S)
     if not match:
         raise ValueError(f"README.md has no model table between {BEGIN!r} and {END!r}")
     rows = {}
-    for line in match.group(1).splitlines()[2:]:
+    for line in match.group(1).strip().splitlines()[2:]:
         cells = [c.strip() for c in line.strip().strip("|").split(" | ")]
         row = dict(zip(COLUMNS, cells))
         rows[row["model"].strip("`")] = row
@@ -110,8 +115,8 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     readme = Path(args.readme)
     text = readme.read_text(encoding="utf-8")
-    current = readme_rows(text)
     if args.check:
+        current = readme_rows(text)
         stale = [n for n in list_models() if n not in current or any(
             current[n].get(c) != v for c, v in metadata_cells(n).items())]
         stale += [n for n in current if n not in list_models()]
@@ -120,6 +125,8 @@ def main(argv=None) -> int:
                   "run python -m keras_archs.analysis.model_table", file=sys.stderr)
             return 1
         return 0
+    if BEGIN not in text or END not in text:
+        raise ValueError(f"{readme} has no {BEGIN!r} … {END!r} markers for the table")
     rows = {}
     for name in list_models():
         rows[name] = {**metadata_cells(name), **measure(name)}
