@@ -116,21 +116,26 @@ def check_number(value, name: str, *, minimum=None, maximum=None,
 
     ``check_number(eps, "bn_epsilon", minimum=0, include_minimum=False)`` → ``eps > 0``.
     """
-    lo = "[" if include_minimum else "("
-    hi = "]" if include_maximum else ")"
-    bounds = (f"{lo}{'-inf' if minimum is None else minimum}, "
-              f"{'inf' if maximum is None else maximum}{hi}")
+    if minimum is not None and maximum is not None:
+        bounds = (f"in {'[' if include_minimum else '('}{minimum}, "
+                  f"{maximum}{']' if include_maximum else ')'}")
+    elif minimum is not None:
+        bounds = f"{'>=' if include_minimum else '>'} {minimum}"
+    elif maximum is not None:
+        bounds = f"{'<=' if include_maximum else '<'} {maximum}"
+    else:
+        bounds = "(any real number)"
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a number in {bounds}, got {value!r}")
+        raise TypeError(f"{name} must be a number {bounds}, got {value!r}")
     value = float(value)
     if value != value:  # NaN
-        raise ValueError(f"{name} must be a number in {bounds}, got nan")
+        raise ValueError(f"{name} must be a number {bounds}, got nan")
     if minimum is not None and (value < minimum or (value == minimum
                                                     and not include_minimum)):
-        raise ValueError(f"{name} must be a number in {bounds}, got {value}")
+        raise ValueError(f"{name} must be a number {bounds}, got {value}")
     if maximum is not None and (value > maximum or (value == maximum
                                                     and not include_maximum)):
-        raise ValueError(f"{name} must be a number in {bounds}, got {value}")
+        raise ValueError(f"{name} must be a number {bounds}, got {value}")
     return value
 
 

@@ -147,5 +147,5 @@ def test_make_optimizer_defaults_follow_the_seed():
     adam = keras.optimizers.Adam(3e-4)
     clone = make_optimizer(adam)
     assert clone is not adam and float(clone.learning_rate) == pytest.approx(3e-4)
-    with pytest.raises(ValueError, match=r"learning_rate must be a number in \(0, inf\], got 0\.0"):
+    with pytest.raises(ValueError, match=r"learning_rate must be a number > 0, got 0\.0"):
         make_optimizer("adam", learning_rate=0)
