@@ -103,12 +103,14 @@ def _graph(model):
     graph, open_edges = [], 0
     for i, node in enumerate(nodes):
         open_edges += spans[i]
-        if node.is_input or len(node.outputs) != 1 or _spatial(node.outputs[0]) is None:
+        if node.is_input or _spatial(node.outputs[0]) is None:
             continue
         stride = max((stride_of.get(id(t), 1) for t in node.input_tensors), default=1)
         stride *= _layer_stride(node)
-        stride_of[id(node.outputs[0])] = stride
-        graph.append((node, stride, open_edges == 0))
+        for tensor in node.outputs:  # several for a split (ShuffleNet v2's ChannelSplit)
+            stride_of[id(tensor)] = stride
+        if len(node.outputs) == 1:
+            graph.append((node, stride, open_edges == 0))
     return graph
 
 

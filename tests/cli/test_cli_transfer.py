@@ -33,7 +33,8 @@ def test_imagenet_without_a_twin_lists_the_alternatives_as_flags():
     message = str(err.value)
     assert message.startswith("--weights imagenet: vgg11 has no keras.applications twin")
     assert "--weights none (random initialisation)" in message
-    assert "--weights PATH (a .weights.h5 of vgg11 without top)" in message
+    assert "--weights PATH (a .weights.h5 of vgg11 without top" in message
+    assert "a PyTorch checkpoint of torchvision.vgg11" in message
 
 
 def test_help_shows_the_default(run_cli):

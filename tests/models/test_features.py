@@ -39,9 +39,10 @@ def test_features_only_levels_strides_and_last_stage(name):
     levels = [int(key[1:]) for key in outputs]
     assert [f"P{k}" for k in levels] == list(outputs) and levels == sorted(levels)
     # One level for every stride the backbone has a feature map at (paddings aside).
-    sizes = {layer.output.shape[1] for layer in backbone.layers
-             if len(layer.output.shape) == 4
-             and not isinstance(layer, (keras.layers.ZeroPadding2D, keras.layers.InputLayer))}
+    # (A layer may have several outputs: ShuffleNet v2's ChannelSplit.)
+    sizes = {tensor.shape[1] for layer in backbone.layers
+             if not isinstance(layer, (keras.layers.ZeroPadding2D, keras.layers.InputLayer))
+             for tensor in keras.tree.flatten(layer.output) if len(tensor.shape) == 4}
     expected = [k for k in range(1, 6)
                 if any(lo < h <= hi for h in sizes for lo, hi in [_level_range(k)])]
     assert levels == expected, (levels, sorted(sizes))
