@@ -59,7 +59,8 @@ def test_registry_backbone():
                                  dropout=0.0)
     backbone = model.get_layer("backbone")
     assert backbone.output.shape == (None, 1, 1, 512)  # include_top=False
-    assert model.get_layer("preprocessing").mode == "unit"
+    # The registry's mode: vgg11's pretrained weights are torchvision's.
+    assert model.get_layer("preprocessing").mode == "torch"
     assert [layer.name for layer in model.layers[-3:]] == [
         "avg_pool", "predictions", "predictions_activation"]
     assert model.count_params() == backbone.count_params() + 512 * 10 + 10
@@ -70,7 +71,7 @@ def test_transfer_model_roundtrips_through_keras_file(tmp_path):
     model = build_transfer_model("vgg11", 10, input_shape=(32, 32, 3), weights=None)
     model.save(tmp_path / "transfer.keras")
     loaded = keras.saving.load_model(tmp_path / "transfer.keras", safe_mode=True)
-    assert loaded.get_layer("preprocessing").mode == "unit"
+    assert loaded.get_layer("preprocessing").mode == "torch"
     assert not loaded.get_layer("backbone").trainable
     x = np.random.default_rng(0).uniform(0, 255, (2, 32, 32, 3)).astype("float32")
     np.testing.assert_array_equal(model.predict(x, verbose=0),
