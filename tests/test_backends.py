@@ -29,10 +29,17 @@ WORKER = REPO / "tests" / "_jax_parity_worker.py"
 # saved under TensorFlow is shown to load under JAX); larger ones get seeded weights.
 FILE_MAX_PARAMS = 2_000_000
 # Relative to the largest |output| of the TensorFlow run.
-# Known gap (issue #15): with seeded random weights, one calibration pass leaves
-# SE-ResNeXt's squeeze-and-excitation gates on float32 cancellation noise, and TF and
-# JAX differ by 7e-5 (32×32) and 1.9e-4 (224). Every other model meets TOLERANCE.
-LOOSER = {"seresnext50_32x4d": 5e-4}
+# Seeded random BatchNorm statistics let the timm SE-ResNets' activations grow to
+# ~1e11, where their squeeze-and-excitation gates flip on float32 cancellation noise
+# (seresnet101 differed by 0.57): for them the BatchNorm statistics are calibrated on
+# the test batch first. Calibrating every model on a batch of two makes others
+# ill-conditioned instead (MobileNets: 0.26), so it is done only where needed.
+CALIBRATE = {"seresnet50", "seresnet101", "seresnext50_32x4d"}
+# Known gap (issue #15): even calibrated, their gates sit on cancellation noise: TF and
+# JAX differed by 2.3e-5 to 2.7e-5 (seresnet50, 32×32) and 7e-5 / 1.9e-4
+# (seresnext50_32x4d, 32×32 / 224) depending on the seed. Every other model meets
+# TOLERANCE.
+LOOSER = {"seresnet50": 5e-4, "seresnext50_32x4d": 5e-4}
 TOLERANCE = 1e-5
 
 
@@ -123,7 +130,7 @@ def test_every_registry_model_gives_the_same_outputs_under_jax(tmp_path):
                              **case["kwargs"])
         worker.assign_seeded_weights(model, seed)
         x = rng.uniform(0, 1, (case["batch"], *case["input_shape"])).astype("float32")
-        stats = worker.calibrate_batchnorm(model, x)
+        stats = worker.calibrate_batchnorm(model, x) if case["name"] in CALIBRATE else {}
         out = model(x, training=False)
         stem = tmp_path / case["key"].replace("@", "_")
         if model.count_params() <= FILE_MAX_PARAMS:
