@@ -30,7 +30,9 @@ demo: $(VENV)/.installed
 		--batch-size 32 --optimizer adam --learning-rate 1e-4 --run-dir runs/demo
 
 # Two pytest workers: most tests are single-threaded graph building, so two workers
-# use both cores (measured: 10 min serial -> 7.5 min for the suite at 5 of 7 families).
+# use both cores. Budget: 1,233 tests took 32 min in a fresh clone on the 2-core
+# machine (2026-11-28, 84 models; the JAX parity test alone ~12-15 min), over the
+# ~12 min target: issue #15 cuts it.
 PYTEST_WORKERS ?= 2
 
 test: $(VENV)/.installed-dev
