@@ -11,9 +11,8 @@ twin in ``register_model``; no edit here.
 
 from __future__ import annotations
 
+import importlib.util
 import json
-import math
-import zlib
 from pathlib import Path
 
 import numpy as np
@@ -25,27 +24,18 @@ FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "torch_reference"
 REFERENCE = json.loads((FIXTURES / "reference.json").read_text())["models"]
 
 
-def fill(key, shape):
-    """The reference's value of one state-dict tensor (see the fixture README)."""
-    rng = np.random.default_rng(zlib.crc32(key.encode("utf-8")))
-    leaf = key.rsplit(".", 1)[-1]
-    if leaf == "running_var":
-        v = rng.uniform(0.5, 1.5, shape)
-    elif leaf == "running_mean":
-        v = rng.normal(0.0, 0.1, shape)
-    elif len(shape) <= 1 and leaf == "weight":
-        v = rng.uniform(0.5, 1.5, shape)
-    elif len(shape) <= 1:
-        v = rng.normal(0.0, 0.1, shape)
-    else:
-        v = rng.normal(0.0, math.sqrt(2.0 / np.prod(shape[1:])), shape)
-    return v.astype(np.float32)
+def _reference_script():
+    """The script that made the reference (torch is imported only in its main()):
+    its ``fill`` and ``inputs`` are the convention, so this test uses them as they are."""
+    spec = importlib.util.spec_from_file_location(
+        "make_reference", FIXTURES / "make_reference.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
-def inputs(seed, size, n=2):
-    """The reference's inputs, NCHW."""
-    return np.random.default_rng(seed).standard_normal((n, 3, size, size)).astype(
-        np.float32)
+_SCRIPT = _reference_script()
+fill, inputs = _SCRIPT.fill, _SCRIPT.inputs
 
 
 def reference_state_dict(twin):
