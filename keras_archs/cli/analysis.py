@@ -1,6 +1,7 @@
 """``keras-archs flops`` (parameters and multiply-adds), ``keras-archs plot`` (an
-architecture diagram of a model or of one block) and ``keras-archs bench`` (throughput
-against keras.applications)."""
+architecture diagram of a model or of one block), ``keras-archs chart`` (top-1 against
+multiply-adds, one ball per model) and ``keras-archs bench`` (throughput against
+keras.applications)."""
 
 from __future__ import annotations
 
@@ -53,6 +54,19 @@ def register(sub):
     p.add_argument("--overwrite", action="store_true",
                    help="replace --out if it exists (otherwise refused)")
     p.set_defaults(func=run_plot)
+
+    p = sub.add_parser(
+        "chart", help="the top-1 vs multiply-adds ball chart as a PNG",
+        description="Draw keras_archs.plots.accuracy_vs_macs: one ball per registered "
+                    "model matching PATTERN (all by default) that records a reference "
+                    "ImageNet top-1; x = GMACs at its reference input size (log scale), "
+                    "y = top-1, ball area proportional to parameters. The top-1 values "
+                    "are published figures (ModelInfo.top1_source), not measured here.")
+    p.add_argument("pattern", nargs="?", default=None, help="shell pattern, e.g. 'resnet*'")
+    p.add_argument("--out", default="accuracy_vs_macs.png", help="PNG file to write")
+    p.add_argument("--overwrite", action="store_true",
+                   help="replace --out if it exists (otherwise refused)")
+    p.set_defaults(func=run_chart)
 
     p = sub.add_parser(
         "bench", help="throughput of our models vs keras.applications'",
@@ -118,10 +132,7 @@ def run_plot(args):
     from keras_archs.registry import create_model, list_models
 
     out = args.out or f"{args.name}.png"
-    if not out.lower().endswith(".png"):
-        raise ValueError(f"--out must name a .png file, got {out!r}")
-    if os.path.exists(out) and not args.overwrite:
-        raise ValueError(f"--out {out!r} exists; pass --overwrite to replace it")
+    _check_png_out(out, args.overwrite)
     name = args.name.lower() if args.name.lower() in list_models() else args.name
     if name not in BLOCKS and name not in list_models():
         import difflib
@@ -142,6 +153,32 @@ def run_plot(args):
                            dpi=72)
     print(f"wrote {out} ({model.name}: {len(model.layers)} layers, "
           f"{model.count_params():,} parameters)")
+    return 0
+
+
+def _check_png_out(out, overwrite):
+    if not out.lower().endswith(".png"):
+        raise ValueError(f"--out must name a .png file, got {out!r}")
+    if os.path.exists(out) and not overwrite:
+        raise ValueError(f"--out {out!r} exists; pass --overwrite to replace it")
+
+
+def run_chart(args):
+    from keras_archs.plots import accuracy_vs_macs
+    from keras_archs.registry import list_models, model_info
+
+    _check_png_out(args.out, args.overwrite)
+    names = list_models(args.pattern)
+    if not names:
+        raise ValueError(f"no model matches {args.pattern!r}; see `keras-archs list`")
+    names = [n for n in names if model_info(n).top1 is not None]
+    if not names:
+        with_top1 = [n for n in list_models() if model_info(n).top1 is not None]
+        raise ValueError(f"no model matching {args.pattern!r} records a reference "
+                         f"top-1; those that do: {', '.join(with_top1)}")
+    print(f"building {len(names)} models at their reference input size ...", flush=True)
+    accuracy_vs_macs(names, out=args.out)
+    print(f"wrote {args.out} ({len(names)} models)")
     return 0
 
 

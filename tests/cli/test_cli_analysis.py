@@ -80,3 +80,26 @@ def test_bench_bad_input_is_one_line_and_exit_2(run_cli, args, words):
     assert result.returncode == 2
     last = result.stderr.strip().splitlines()[-1]
     assert last.startswith("keras-archs bench: error:") and words in last
+
+
+def test_chart_draws_one_ball_per_model_with_a_top1(run_cli, tmp_path):
+    result = run_cli("chart", "squeezenet1_*", "--out", "chart.png")
+    assert result.returncode == 0, result.stderr
+    assert "wrote chart.png (2 models)" in result.stdout
+    data = (tmp_path / "chart.png").read_bytes()
+    assert data.startswith(PNG_MAGIC) and len(data) > 10_000
+
+
+@pytest.mark.parametrize("args,words", [
+    (("chart", "resnet20"), "no model matching 'resnet20' records a reference top-1"),
+    (("chart", "nothing*"), "no model matches 'nothing*'"),
+    (("chart", "--out", "chart.svg"), "--out must name a .png file"),
+    (("chart", "--out", "mine.png"), "--out 'mine.png' exists; pass --overwrite"),
+])
+def test_chart_bad_input_is_one_line_and_exit_2(run_cli, tmp_path, args, words):
+    (tmp_path / "mine.png").write_bytes(b"precious")
+    result = run_cli(*args)
+    assert result.returncode == 2
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith("keras-archs chart: error:") and words in last
+    assert (tmp_path / "mine.png").read_bytes() == b"precious"
