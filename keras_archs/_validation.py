@@ -19,6 +19,7 @@ __all__ = [
     "check_rate",
     "check_number",
     "check_tensor_4d",
+    "check_seed",
 ]
 
 
@@ -152,3 +153,24 @@ def check_tensor_4d(x, name: str = "x"):
         raise TypeError(f"{name} must be a 4-D Keras tensor (batch, height, width, "
                         f"channels) such as keras.Input((32, 32, 3)), got {x!r}")
     return x
+
+
+# NumPy's global seed (which keras.utils.set_random_seed sets) takes 0 <= seed < 2**32.
+MAX_SEED = 2**32 - 1
+
+
+def check_seed(value, name: str = "seed"):
+    """Return ``value`` if it is ``None`` or an integer in [0, 2**32 - 1]; else raise.
+
+    The range every seed consumer here accepts: ``keras.utils.set_random_seed``
+    (through NumPy's ``np.random.seed``), ``tf.random.set_seed`` and tf.data.
+    """
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(
+            f"{name} must be None or an integer in [0, {MAX_SEED}], got {value!r}")
+    if not 0 <= value <= MAX_SEED:
+        raise ValueError(
+            f"{name} must be None or an integer in [0, {MAX_SEED}], got {value}")
+    return int(value)

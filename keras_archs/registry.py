@@ -14,7 +14,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Callable
 
-from keras_archs._validation import check_bool, check_choice, check_positive_int
+from keras_archs._validation import (
+    check_bool, check_choice, check_positive_int, check_seed)
 
 __all__ = ["ModelInfo", "register_model", "create_model", "list_models", "model_info",
            "natural_key"]
@@ -218,6 +219,7 @@ def create_model(
     weights: str | None = None,
     *,
     features_only: bool = False,
+    seed: int | None = None,
     **kwargs,
 ):
     """Build a registered model, or with ``features_only=True`` its feature pyramid.
@@ -236,6 +238,17 @@ def create_model(
             stride ``2**k``, for the strides 2 to 32 the model reaches at
             ``input_shape`` (``"P1"`` ... ``"P5"``), fine to coarse. The backbone is
             built with ``include_top=False``; its weights are shared.
+        seed: ``None`` (initial weights from Keras' global random state) or an
+            integer in [0, 2**32 - 1]: the model is built right after
+            ``keras.utils.set_random_seed(seed)``, so the same seed gives the same
+            initial weights, variable for variable, as Keras' initializers draw
+            their seeds from Python's ``random``. That call is Keras' documented
+            way and it is global: it also seeds Python's ``random``, NumPy, the
+            backend's global RNG (``tf.random.set_seed``, and ``torch.manual_seed``
+            under PyTorch) and resets Keras' global ``SeedGenerator``, for all
+            code that runs after it (as the CLI's ``--seed`` does).
+            ``create_model(name, ..., seed=S)`` is exactly
+            ``keras.utils.set_random_seed(S); create_model(name, ...)``.
         **kwargs: passed to the family constructor (``include_top``, ``pooling``,
             ``classifier_activation``, family options, ...).
 
@@ -254,6 +267,7 @@ def create_model(
     if "classes" in kwargs:
         raise TypeError("create_model takes num_classes=, not classes=")
     check_positive_int(num_classes, "num_classes")
+    seed = check_seed(seed)
     if features_only:
         for key, allowed in (("include_top", False), ("pooling", None)):
             if kwargs.get(key, allowed) is not allowed:
@@ -261,6 +275,10 @@ def create_model(
                     f"features_only=True returns the stage outputs, so {key} must be "
                     f"{allowed} (or left out), got {key}={kwargs[key]!r}")
         kwargs.update(include_top=False, pooling=None)
+    if seed is not None:
+        import keras
+
+        keras.utils.set_random_seed(seed)
     model = info.builder(
         input_shape=tuple(input_shape), classes=num_classes, weights=weights, **kwargs)
     if not features_only:

@@ -34,7 +34,8 @@ import socket
 import numpy as np
 import tensorflow as tf
 
-from keras_archs._validation import check_bool, check_choice, check_positive_int
+from keras_archs._validation import (
+    check_bool, check_choice, check_positive_int, check_seed)
 from keras_archs.data.pipeline import (
     NORMALIZATIONS, DatasetInfo, build_pipeline, normalize, random_crop_flip)
 
@@ -185,7 +186,10 @@ def load_cifar(name: str = "cifar10", split: str = "train", batch_size: int = 32
         normalization: one of :data:`~keras_archs.data.pipeline.NORMALIZATIONS`;
             use the model's ``model_info(name).preprocessing`` (``"unit"``, 0–1,
             for models trained from scratch).
-        seed: shuffle/augmentation seed; the same seed gives the same order.
+        seed: shuffle/augmentation seed (``None`` or an integer in
+            [0, 2**32 - 1]); the same seed gives the same batches, order and
+            augmentation, epoch by epoch, under the same global seed (see
+            :func:`~keras_archs.data.pipeline.build_pipeline`).
         data_dir: directory holding prepared tfds datasets (default:
             ``$TFDS_DATA_DIR`` or ``~/tensorflow_datasets``).
         with_info: also return a :class:`~keras_archs.data.pipeline.DatasetInfo`.
@@ -206,6 +210,7 @@ def load_cifar(name: str = "cifar10", split: str = "train", batch_size: int = 32
     check_bool(augment, "augment")
     check_bool(with_info, "with_info")
     check_bool(download, "download")
+    check_seed(seed)
     resolve_data_dir(data_dir)  # bad paths fail before tfds is imported
 
     builder = _builder(name, data_dir, download)
@@ -229,8 +234,8 @@ def load_cifar(name: str = "cifar10", split: str = "train", batch_size: int = 32
     training = split == "train"
     augment_fn = None
     if augment and training:
-        def augment_fn(image, label_):
-            return random_crop_flip(image, pad=4, flip=True), label_
+        def augment_fn(image, label_, example_seed):
+            return random_crop_flip(image, pad=4, flip=True, seed=example_seed), label_
 
     ds = build_pipeline(ds, training=training, batch_size=batch_size,
                         num_examples=num_examples, preprocess=preprocess,

@@ -14,7 +14,8 @@ from __future__ import annotations
 import numpy as np
 import tensorflow as tf
 
-from keras_archs._validation import check_bool, check_choice, check_positive_int
+from keras_archs._validation import (
+    check_bool, check_choice, check_positive_int, check_seed)
 from keras_archs.data.pipeline import (
     DatasetInfo, build_pipeline, normalize, random_crop_flip)
 
@@ -59,7 +60,10 @@ def load_digits_demo(split: str = "train", batch_size: int = 32, *, augment=Fals
             mirrored digit is another symbol).
         normalization: one of :data:`~keras_archs.data.pipeline.NORMALIZATIONS`.
         image_size: side of the square output image (>= 8).
-        seed: shuffle/augmentation seed for a reproducible order.
+        seed: shuffle/augmentation seed (``None`` or an integer in
+            [0, 2**32 - 1]); the same seed gives the same batches, order and
+            augmentation, epoch by epoch, under the same global seed (see
+            :func:`~keras_archs.data.pipeline.build_pipeline`).
         with_info: also return a :class:`DatasetInfo`.
     """
     check_choice(split, "split", SPLITS)
@@ -70,6 +74,7 @@ def load_digits_demo(split: str = "train", batch_size: int = 32, *, augment=Fals
     check_choice(normalization, "normalization", NORMALIZATIONS)
     check_bool(augment, "augment")
     check_bool(with_info, "with_info")
+    check_seed(seed)
     images, labels = digits_arrays(split)
 
     def preprocess(image, label):
@@ -84,8 +89,8 @@ def load_digits_demo(split: str = "train", batch_size: int = 32, *, augment=Fals
     if augment and training:
         pad = max(image_size // 16, 1)
 
-        def augment_fn(image, label):
-            return random_crop_flip(image, pad=pad, flip=False), label
+        def augment_fn(image, label, example_seed):
+            return random_crop_flip(image, pad=pad, flip=False, seed=example_seed), label
 
     ds = build_pipeline(
         tf.data.Dataset.from_tensor_slices((images, labels)), training=training,

@@ -8,6 +8,18 @@ before augmenting keeps augmentation random in every epoch; caching the stored p
 (uint8) and normalising whole batches at the end keeps the cache and the shuffle
 buffer 4× smaller than float32 copies would be.
 
+A seed makes the whole pipeline reproducible: the shuffle takes it, and augmentation
+uses stateless random ops keyed by a per-example seed drawn from a stream seeded
+from it, so the n-th pass over two pipelines built with the same seed yields the
+same batches, pixel for pixel (and each pass differs from the one before). As
+everywhere in TensorFlow, these op seeds are paired with the global seed
+(``tf.random.set_seed``, which ``keras.utils.set_random_seed`` calls; a fixed
+default while none is set), so "the same seed" means the same seed under the same
+global seed: in a fresh process, or after the same ``set_random_seed``. Stateful
+random ops in a parallel map are not reproducible: which example receives which
+random number depends on thread timing (measured here: the stateful crop this
+replaced gave two pipelines built with the same seed different pixels).
+
 Every pipeline also carries :func:`pipeline_options`, which turns off tf.data's
 autotuning *model thread*: with it on, every Keras epoch after the first can wait
 seconds before its first step (see that function).
@@ -19,7 +31,7 @@ from dataclasses import dataclass, field
 
 import tensorflow as tf
 
-from keras_archs._validation import check_choice, check_positive_int
+from keras_archs._validation import check_choice, check_positive_int, check_seed
 
 __all__ = ["DatasetInfo", "NORMALIZATIONS", "normalize", "random_crop_flip",
            "build_pipeline", "pipeline_options", "with_pipeline_options"]
@@ -35,6 +47,8 @@ NORMALIZATIONS = ("unit", "caffe", "tf", "torch", "none")
 _IMAGENET_MEAN = (0.485, 0.456, 0.406)
 _IMAGENET_STD = (0.229, 0.224, 0.225)
 _CAFFE_MEAN_BGR = (103.939, 116.779, 123.68)
+# Offset of the augmentation stream's seed from the shuffle's (any constant works).
+_AUGMENT_STREAM = 0x5EED
 
 
 @dataclass(frozen=True)
@@ -72,12 +86,20 @@ def random_crop_flip(image, pad: int = 4, flip: bool = True, seed=None):
     """Pad ``pad`` pixels on each side (reflect), crop back at random, maybe flip.
 
     The standard CIFAR augmentation (He et al. 2015, §4.2). Works on one image.
+    ``seed`` is a stateless seed, a shape ``(2,)`` integer tensor as
+    ``tf.random.stateless_*`` take (what :func:`build_pipeline` hands its
+    ``augment``): the crop and flip are then a function of it. ``None`` draws from
+    TensorFlow's global random state instead (not reproducible in a parallel map).
     """
     shape = tf.shape(image)
     padded = tf.pad(image, [[pad, pad], [pad, pad], [0, 0]], mode="REFLECT")
-    image = tf.image.random_crop(padded, shape, seed=seed)
+    if seed is None:
+        image = tf.image.random_crop(padded, shape)
+        return tf.image.random_flip_left_right(image) if flip else image
+    crop_seed, flip_seed = tf.unstack(tf.random.experimental.stateless_split(seed, 2))
+    image = tf.image.stateless_random_crop(padded, shape, seed=crop_seed)
     if flip:
-        image = tf.image.random_flip_left_right(image, seed=seed)
+        image = tf.image.stateless_random_flip_left_right(image, seed=flip_seed)
     return image
 
 
@@ -133,12 +155,20 @@ def build_pipeline(ds: tf.data.Dataset, *, training: bool, batch_size: int,
         preprocess: per-example decode/resize function, cached after. Keep its
             output as small as it can be (uint8 pixels): the cache and the shuffle
             buffer each hold the whole split.
-        augment: per-example random augmentation, applied after the cache.
-        seed: shuffle (and augmentation) seed for a reproducible order.
+        augment: per-example random augmentation ``augment(image, label, seed) ->
+            (image, label)``, applied after the cache and the shuffle. ``seed`` is
+            a stateless seed for that example (a shape ``(2,)`` int64 tensor); use
+            ``tf.random.stateless_*``/``tf.image.stateless_*`` ops with it (as
+            :func:`random_crop_flip` does) so the augmentation is reproducible.
+        seed: ``None`` or an integer in [0, 2**32 - 1]; the same seed (under the
+            same global seed, see above) gives the same order and augmentation in
+            every pass, run after run. ``None`` leaves them to TensorFlow's global
+            seed alone, and is random without one.
         batch_map: a function of ``(images, labels)`` batches applied after
             batching, e.g. the normalisation, vectorised over the batch.
     """
     check_positive_int(batch_size, "batch_size")
+    seed = check_seed(seed)
     if preprocess is not None:
         ds = ds.map(preprocess, num_parallel_calls=AUTOTUNE)
     if cache:
@@ -147,7 +177,14 @@ def build_pipeline(ds: tf.data.Dataset, *, training: bool, batch_size: int,
         ds = ds.shuffle(max(int(num_examples), 1), seed=seed,
                         reshuffle_each_iteration=True)
         if augment is not None:
-            ds = ds.map(augment, num_parallel_calls=AUTOTUNE)
+            # One stateless seed per example, from a stream that is drawn anew on
+            # every pass (as the shuffle is) and is not the shuffle's own stream.
+            seeds = tf.data.Dataset.random(
+                seed=None if seed is None else seed + _AUGMENT_STREAM,
+                rerandomize_each_iteration=True).batch(2)
+            ds = tf.data.Dataset.zip((ds, seeds)).map(
+                lambda example, example_seed: augment(*example, example_seed),
+                num_parallel_calls=AUTOTUNE)
     ds = ds.batch(batch_size, drop_remainder=drop_remainder,
                   num_parallel_calls=AUTOTUNE)
     if batch_map is not None:

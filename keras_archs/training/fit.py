@@ -300,6 +300,29 @@ def _steps_in(dataset, name):
     return steps
 
 
+def _epoch_stream(train_ds, first_epoch: int, epochs: int):
+    """``(dataset, steps per epoch)`` for training epochs ``first_epoch`` to
+    ``epochs - 1`` (0-based): one pass over ``train_ds`` per epoch, in order.
+
+    A pipeline that reshuffles (or re-augments) every pass draws the pass's
+    randomness when an iterator over it is created, so with a seed the n-th pass is
+    the same in every process. Keras creates iterators as it sees fit (Keras 3.15
+    makes a spare one at the end of every epoch: its epochs saw passes 0, 2, 4), so
+    a resumed run would start its first epoch on some other pass than the
+    uninterrupted run did. Here the epochs are the repetitions of
+    ``train_ds.repeat(n)`` (one iterator per pass, in order: passes 0, 1, 2),
+    and a resumed run first creates, and drops, the ``first_epoch`` iterators of the
+    passes it already trained on: creating an iterator draws the pass's seeds
+    without reading any data. A dataset of unknown size is left to Keras as it is.
+    """
+    steps = int(train_ds.cardinality())
+    if steps <= 0:
+        return train_ds, None
+    for _ in range(first_epoch):
+        iter(train_ds)  # only advances its shuffle and augmentation seeds
+    return train_ds.repeat(epochs - first_epoch), steps
+
+
 def train(model_or_name, train_ds, val_ds=None, epochs: int = 10, *, optimizer="sgd",
           learning_rate=None, input_shape=None, num_classes=None, run_dir="runs/train",
           resume: bool = True, overwrite: bool = False, tensorboard: bool = False,
@@ -409,10 +432,13 @@ def train(model_or_name, train_ds, val_ds=None, epochs: int = 10, *, optimizer="
                                         epochs=epochs)
     monitor = "val_accuracy" if val_ds is not None else "accuracy"
     best = None
+    epoch = 0
     if resuming:
         epoch = restored_epoch(run_dir / "backup")
         _, best = reconcile_log(run_dir / "log.csv", epoch, monitor)
         print(f"Resuming {name} in {run_dir} after epoch {epoch} of {epochs}")
+    # BackupAndRestore makes Keras start at `epoch` too (the same backup decides).
+    train_ds, fit_steps = _epoch_stream(train_ds, epoch if backup else 0, epochs)
 
     def build_and_compile():
         model = model_or_name
@@ -456,7 +482,7 @@ def train(model_or_name, train_ds, val_ds=None, epochs: int = 10, *, optimizer="
     cbs.extend(callbacks)
     with dist._keras_multiworker_fit(model, strategy):
         history = model.fit(train_ds, validation_data=val_ds, epochs=epochs,
-                            callbacks=cbs, verbose=verbose,
+                            steps_per_epoch=fit_steps, callbacks=cbs, verbose=verbose,
                             shuffle=False)  # the dataset shuffles itself
     _mark_finished(run_dir, epochs)
     history.run_dir = run_dir

@@ -6,7 +6,13 @@ Options: ``strategy`` (a get_strategy name or null), ``logical_cpus`` (split the
 into that many logical devices first), ``run_dir``, ``epochs``, ``batch``
 (global), ``mixed_precision``, ``kill_at`` ([epoch, batch], 0-based: SIGKILL this
 process at that batch, to simulate a preempted job), ``weights_out`` (an .npz of the
-trained weights).
+trained weights), ``state_out`` (an .npz of every variable of the trained model,
+``model/<path>``, and of its optimizer, ``optimizer/<path>``),
+``optimizer`` and ``lr_schedule`` (as :func:`train` takes them; default plain SGD,
+constant rate), ``seed`` (an int: the training batches come from
+:func:`~keras_archs.data.pipeline.build_pipeline` with that seed, shuffled and
+randomly cropped and flipped anew every epoch; default: the examples in order).
+The RESULT line also gives the optimizer's ``iterations``.
 """
 
 import json
@@ -36,7 +42,18 @@ def main(opts):
     # Two classes a small conv net separates in a few epochs: dark and bright images.
     y = rng.randint(0, 2, n).astype("int64")
     x = (rng.rand(n, 8, 8, 3) * 0.5 + y[:, None, None, None] * 0.4).astype("float32")
-    ds = tf.data.Dataset.from_tensor_slices((x, y)).batch(opts.get("batch", 16))
+    batch = opts.get("batch", 16)
+    ds = tf.data.Dataset.from_tensor_slices((x, y)).batch(batch)
+    train_ds = ds
+    if opts.get("seed") is not None:
+        from keras_archs.data.pipeline import build_pipeline, random_crop_flip
+
+        def augment(image, label, example_seed):
+            return random_crop_flip(image, pad=1, flip=True, seed=example_seed), label
+
+        train_ds = build_pipeline(
+            tf.data.Dataset.from_tensor_slices((x, y)), training=True, batch_size=batch,
+            num_examples=n, augment=augment, seed=opts["seed"])
 
     keras.utils.set_random_seed(0)
     inputs = keras.Input((8, 8, 3))
@@ -63,15 +80,22 @@ def main(opts):
 
         callbacks.append(_Preempt())
 
-    history = train(model, ds, ds, opts.get("epochs", 2), optimizer="sgd",
+    history = train(model, train_ds, ds, opts.get("epochs", 2),
+                    optimizer=opts.get("optimizer", "sgd"),
                     learning_rate=opts.get("learning_rate", 0.5),
+                    lr_schedule=opts.get("lr_schedule"),
                     run_dir=opts["run_dir"], strategy=strategy, verbose=2,
                     mixed_precision=opts.get("mixed_precision", False),
                     callbacks=callbacks)
     trained = history.model
     if opts.get("weights_out"):
         np.savez(opts["weights_out"], *trained.get_weights())
+    if opts.get("state_out"):
+        state = {f"model/{v.path}": v for v in trained.variables}
+        state.update({f"optimizer/{v.path}": v for v in trained.optimizer.variables})
+        np.savez(opts["state_out"], **{k: np.asarray(v) for k, v in state.items()})
     print("RESULT " + json.dumps({
+        "iterations": int(trained.optimizer.iterations.numpy()),
         "replicas": 1 if strategy is None else strategy.num_replicas_in_sync,
         "history": {k: [float(v) for v in vals] for k, vals in history.history.items()},
         "epochs_run": len(history.history["loss"]),

@@ -1,5 +1,6 @@
 """Fault tolerance: a run killed with SIGKILL resumes where its backup left it, the
-CSV log keeps exactly one row per epoch, and the result equals an uninterrupted run."""
+CSV log keeps exactly one row per epoch, and the result (weights, optimizer state,
+step count, losses) equals an uninterrupted run's."""
 
 import csv
 import json
@@ -39,12 +40,22 @@ def _result(out):
     return json.loads(line[len("RESULT "):])
 
 
+# Adam (two moment slots per variable), a cosine schedule with warm-up (a new rate
+# every step) and a seeded pipeline shuffled, cropped and flipped anew every epoch: a
+# resume that lost the optimizer's state, its step count or the data's position in
+# its sequence of epochs would train differently from here on.
+JOB = {"epochs": 5, "optimizer": "adam", "learning_rate": 0.01,
+       "lr_schedule": "cosine", "seed": 3}
+STEPS = 4  # 64 examples in batches of 16
+
+
 @pytest.mark.slow
 def test_sigkill_in_epoch_3_of_5_resumes_to_exactly_5_epochs(tmp_path, finish_process):
     run = tmp_path / "run"
     # An uninterrupted run of the same job, for reference, alongside the killed one.
-    reference = _run({"run_dir": str(tmp_path / "reference"), "epochs": 5})
-    killed = _run({"run_dir": str(run), "epochs": 5, "kill_at": [2, 1]})
+    reference = _run({**JOB, "run_dir": str(tmp_path / "reference"),
+                      "state_out": str(tmp_path / "reference.npz")})
+    killed = _run({**JOB, "run_dir": str(run), "kill_at": [2, 1]})
     code, out = finish_process(killed, timeout=240)
     assert code == -signal.SIGKILL, out[-3000:]
     assert "KILLING at epoch 3 batch 1" in out
@@ -52,7 +63,9 @@ def test_sigkill_in_epoch_3_of_5_resumes_to_exactly_5_epochs(tmp_path, finish_pr
     assert json.loads((run / "run.json").read_text())["status"] == "running"
     assert restored_epoch(run / "backup") == 2
 
-    code, out = finish_process(_run({"run_dir": str(run), "epochs": 5}), timeout=240)
+    code, out = finish_process(_run({**JOB, "run_dir": str(run),
+                                     "state_out": str(tmp_path / "resumed.npz")}),
+                               timeout=240)
     assert code == 0, out[-3000:]
     assert "Resuming tiny in" in out and "after epoch 2 of 5" in out
     resumed = _result(out)
@@ -63,10 +76,22 @@ def test_sigkill_in_epoch_3_of_5_resumes_to_exactly_5_epochs(tmp_path, finish_pr
     code, ref_out = finish_process(reference, timeout=240)
     assert code == 0, ref_out[-3000:]
     ref_rows = _log_rows(tmp_path / "reference" / "log.csv")
-    # Weights and optimizer state were restored exactly: the same losses as a run
-    # that was never interrupted.
+    # The optimizer counted every step of the 5 epochs, so the schedule stands
+    # where the uninterrupted run's does.
+    assert resumed["iterations"] == _result(ref_out)["iterations"] == 5 * STEPS
+    # Weights, optimizer state and the data's epoch were restored exactly: the same
+    # losses as a run that was never interrupted...
     np.testing.assert_allclose([float(r["loss"]) for r in rows],
-                               [float(r["loss"]) for r in ref_rows], rtol=1e-5)
+                               [float(r["loss"]) for r in ref_rows], rtol=1e-6)
+    # ...and the same final variables, the model's and Adam's moments alike.
+    final, expected = np.load(tmp_path / "resumed.npz"), np.load(tmp_path / "reference.npz")
+    assert sorted(final.files) == sorted(expected.files)
+    moments = [k for k in expected.files if k.endswith(("_momentum", "_velocity"))]
+    assert len(moments) == 2 * 4  # conv and dense kernels and biases
+    assert all(np.abs(expected[k]).max() > 0 for k in moments)
+    for key in expected.files:
+        np.testing.assert_allclose(final[key], expected[key], rtol=1e-6, atol=1e-8,
+                                   err_msg=key)
     # The last epoch's backup stays (to extend the run), without its previous copy.
     assert restored_epoch(run / "backup") == 5
     assert not list((run / "backup").glob("*.bkp"))
