@@ -1,6 +1,8 @@
 """Shared test fixtures. Everything here works offline."""
 
+import errno
 import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -12,6 +14,13 @@ import keras  # noqa: E402
 import pytest  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
+# A directory whose sitecustomize.py cuts the network of any Python process that has
+# it on PYTHONPATH (see the offline_env fixture).
+OFFLINE_SITE = Path(__file__).resolve().parent / "fixtures" / "offline_site"
+# Nothing listens on the discard port: a proxy there refuses every connection.
+DEAD_PROXY = "http://127.0.0.1:9"
+PROXY_VARIABLES = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY",
+                   "http_proxy", "https_proxy", "all_proxy")
 
 
 @pytest.fixture(autouse=True)
@@ -142,3 +151,47 @@ def tiny_models(monkeypatch):
         monkeypatch.setitem(registry._REGISTRY, name, info)
         names.append(name)
     return names
+
+
+def _network_is_cut(*args, **kwargs):
+    raise OSError(errno.ENETUNREACH,
+                  "Network is unreachable (cut by the test's no_network fixture)")
+
+
+@pytest.fixture
+def no_network(monkeypatch, tmp_path_factory):
+    """This test runs with no network, whatever the machine has.
+
+    Name lookups and socket connections in this process raise OSError (ENETUNREACH),
+    as on a machine with no route out; proxies point at a dead local port; and Keras'
+    and TF-Hub's download caches are empty directories, so an earlier download on a
+    networked machine cannot stand in for the missing network either.
+    """
+    for name in ("getaddrinfo", "create_connection"):
+        monkeypatch.setattr(socket, name, _network_is_cut)
+    for name in ("connect", "connect_ex"):
+        monkeypatch.setattr(socket.socket, name, _network_is_cut)
+    for name in PROXY_VARIABLES:
+        monkeypatch.setenv(name, DEAD_PROXY)
+    monkeypatch.setenv("NO_PROXY", "")
+    monkeypatch.setenv("no_proxy", "")
+    from keras.src.backend import config as keras_config  # where keras_home() looks
+
+    caches = tmp_path_factory.mktemp("offline_caches")
+    monkeypatch.setattr(keras_config, "_KERAS_DIR", str(caches / "keras_home"))
+    monkeypatch.setenv("TFHUB_CACHE_DIR", str(caches / "tfhub_cache"))
+
+
+@pytest.fixture
+def offline_env(tmp_path_factory):
+    """Environment variables that give a subprocess no network (for ``run_cli(env=)``
+    or ``subprocess.run(env=)``): OFFLINE_SITE's sitecustomize cuts name lookups and
+    socket connections at interpreter start-up, proxies point at a dead local port,
+    and the Keras and TF-Hub caches are empty directories."""
+    caches = tmp_path_factory.mktemp("offline_caches")
+    env = {name: DEAD_PROXY for name in PROXY_VARIABLES}
+    env.update(NO_PROXY="", no_proxy="",
+               PYTHONPATH=os.pathsep.join([str(OFFLINE_SITE), str(REPO)]),
+               KERAS_HOME=str(caches / "keras_home"),
+               TFHUB_CACHE_DIR=str(caches / "tfhub_cache"))
+    return env

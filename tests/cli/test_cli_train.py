@@ -10,11 +10,16 @@ import tensorflow as tf
 
 from keras_archs.training.fit import prepare_run_dir
 
-ON_GPU = bool(tf.config.list_physical_devices("GPU"))
-cpu_only = pytest.mark.skipif(ON_GPU, reason="asserts what happens without a GPU")
+# The console script runs on this machine's devices: `--strategy auto` and
+# `--mixed-precision` pick by device, and the tests expect what this machine picks
+# (the choice itself is checked for both devices in tests/training/test_train.py).
+GPUS = len(tf.config.list_physical_devices("GPU"))
+REPLICAS = max(GPUS, 1)
+STRATEGY = "MirroredStrategy" if GPUS > 1 else "default"
+DEVICE = "GPU" if GPUS else "CPU"
+DEVICE_POLICY = "mixed_float16" if GPUS else "mixed_bfloat16"
 
 
-@cpu_only
 @pytest.mark.slow
 def test_train_vgg11_on_digits_mixed_precision_cosine(run_cli, tmp_path):
     # VGG-11 is the smallest registered model; two batches per epoch keep it quick.
@@ -25,10 +30,14 @@ def test_train_vgg11_on_digits_mixed_precision_cosine(run_cli, tmp_path):
                      "--run-dir", "out")
     assert result.returncode == 0, result.stderr[-3000:]
     out = result.stdout
-    assert "Strategy: default (1 replica; /device:CPU:0)" in out
+    if GPUS > 1:
+        assert f"Strategy: MirroredStrategy ({GPUS} replicas; /device:GPU:0, " in out
+    else:
+        assert f"Strategy: default (1 replica; /device:{DEVICE}:0)" in out
     assert "Epoch 2/2" in out and "━" in out  # Keras progress bars
-    assert "trained vgg11 on digits: 2 epoch(s) this session with default " \
-           "(1 replica(s), global batch 8); best val_accuracy" in out
+    assert f"trained vgg11 on digits: 2 epoch(s) this session with {STRATEGY} " \
+           f"({REPLICAS} replica(s), global batch {8 * REPLICAS}); best val_accuracy" \
+        in out
     assert "results in out: run.json, log.csv, best.keras" in out
     run = tmp_path / "out"
     # backup/ keeps the last epoch, so --resume with more --epochs can continue.
@@ -42,13 +51,17 @@ def test_train_vgg11_on_digits_mixed_precision_cosine(run_cli, tmp_path):
     assert float(rows[1]["train_images_per_sec"]) > 0
     meta = json.loads((run / "run.json").read_text())
     assert meta["model"] == "vgg11" and meta["dataset"] == "digits"
-    assert meta["status"] == "finished" and meta["mixed_precision"] == "mixed_bfloat16"
-    assert meta["lr_schedule"] == "cosine" and meta["global_batch_size"] == 8
-    assert meta["strategy"] == "default" and meta["jit_compile"] is False
+    assert meta["status"] == "finished" and meta["mixed_precision"] == DEVICE_POLICY
+    assert meta["lr_schedule"] == "cosine"
+    assert meta["global_batch_size"] == 8 * REPLICAS
+    assert meta["strategy"] == STRATEGY
+    # XLA: off on CPU (slower there), Keras' "auto" on a GPU.
+    assert meta["jit_compile"] == ("auto" if GPUS else False)
 
     model = keras.saving.load_model(run / "best.keras", safe_mode=True)
     conv = model.get_layer("block1_conv1")
-    assert conv.compute_dtype == "bfloat16" and conv.kernel.dtype == "float32"
+    assert conv.compute_dtype == DEVICE_POLICY.removeprefix("mixed_")
+    assert conv.kernel.dtype == "float32"
     probs = model.predict(np.zeros((1, 32, 32, 3), "float32"), verbose=0)
     assert probs.dtype == np.float32 and probs.shape == (1, 10)
     np.testing.assert_allclose(probs.sum(), 1.0, rtol=1e-5)
@@ -60,16 +73,27 @@ def _error_line(result):
     return result.stderr.strip().splitlines()[-1]
 
 
-@cpu_only
 @pytest.mark.slow
-def test_train_bad_inputs_print_one_line_and_change_nothing(run_cli, tmp_path):
+def test_float16_is_refused_without_a_gpu_before_anything_is_written(run_cli,
+                                                                     tmp_path):
+    # With a bad TF_CONFIG too, the first error shows which check ran first: the
+    # float16 refusal on a machine without a GPU; on a GPU float16 is accepted and
+    # the cluster description is the next thing refused.
     result = run_cli("train", "vgg11", "--mixed-precision", "mixed_float16",
-                     "--run-dir", "fp16")
+                     "--strategy", "multiworker", "--run-dir", "fp16",
+                     env={"TF_CONFIG": '{"cluster": '})
     line = _error_line(result)
-    assert line.startswith("keras-archs train: error: --mixed-precision mixed_float16 "
-                           "is unsupported here: float16 compute needs a GPU")
+    if GPUS:
+        assert line.startswith("keras-archs train: error: TF_CONFIG is not valid JSON")
+    else:
+        assert line.startswith("keras-archs train: error: --mixed-precision "
+                               "mixed_float16 is unsupported here: float16 compute "
+                               "needs a GPU")
     assert not (tmp_path / "fp16").exists()
 
+
+@pytest.mark.slow
+def test_train_bad_inputs_print_one_line_and_change_nothing(run_cli, tmp_path):
     other = tmp_path / "other"
     prepare_run_dir(other, model_name="vgg13", config={"status": "running"})
     (other / "log.csv").write_text("epoch,loss\n0,2.3\n")

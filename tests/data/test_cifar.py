@@ -8,7 +8,6 @@ read such a synthetic dataset through tfds' real reading path with no mock at al
 """
 
 import os
-import socket
 import time
 
 import numpy as np
@@ -216,15 +215,12 @@ def test_plain_tfds_mock_data_works(tmp_path, name, label, classes):
 
 
 @pytest.fixture
-def offline(monkeypatch):
-    """No network, whatever this machine has; and no download may be attempted."""
-    def unreachable(*args, **kwargs):
-        raise OSError("network is unreachable (monkeypatched by the test)")
-
+def offline(monkeypatch, no_network):
+    """No network, whatever this machine has (conftest's no_network); and no download
+    may be attempted."""
     def no_download(*args, **kwargs):
         raise AssertionError("load_cifar tried to download on an offline machine")
 
-    monkeypatch.setattr(socket, "create_connection", unreachable)
     monkeypatch.setattr(tfds.core.DatasetBuilder, "download_and_prepare", no_download)
 
 
@@ -242,7 +238,7 @@ def test_missing_data_fails_fast_with_instructions(tmp_path, offline, name):
     assert list(tmp_path.iterdir()) == []  # nothing was left behind
 
 
-def test_manual_archive_is_used_offline_and_checksum_verified(tmp_path):
+def test_manual_archive_is_used_offline_and_checksum_verified(tmp_path, no_network):
     # A file in <data_dir>/downloads/manual with the official archive's name makes
     # load_cifar prepare from it instead of giving up; tfds verifies its checksum, so
     # a wrong file is rejected, quickly and without any download attempt.

@@ -13,7 +13,10 @@ REPO = Path(__file__).resolve().parents[2]
 
 @pytest.mark.slow
 def test_example_trains_vgg11_with_two_local_workers(tmp_path):
-    env = dict(os.environ, PYTHONPATH=str(REPO), TF_CPP_MIN_LOG_LEVEL="2")
+    # Both workers on the CPU, on any machine: two processes sharing one GPU would
+    # each try to take all of its memory.
+    env = dict(os.environ, PYTHONPATH=str(REPO), TF_CPP_MIN_LOG_LEVEL="2",
+               CUDA_VISIBLE_DEVICES="")
     env.pop("TF_CONFIG", None)
     result = subprocess.run(
         [sys.executable, str(REPO / "examples" / "train_multiworker.py"),

@@ -16,15 +16,18 @@ import tensorflow as tf
 from keras_archs.training import distribute as dist
 from keras_archs.training import global_batch_size, train
 
-ON_GPU = bool(tf.config.list_physical_devices("GPU"))
-cpu_only = pytest.mark.skipif(ON_GPU, reason="asserts what happens without a GPU")
+GPUS = len(tf.config.list_physical_devices("GPU"))
 
 WORKER = Path(__file__).with_name("_worker.py")
 REPO = Path(__file__).resolve().parents[2]
 
 
 def _env(**extra):
-    env = dict(os.environ, PYTHONPATH=str(REPO), TF_CPP_MIN_LOG_LEVEL="2")
+    # The subprocesses train on the CPU whatever this machine has (CUDA_VISIBLE_DEVICES
+    # hides any GPU): the tests check logical CPU devices and compare runs number for
+    # number, which GPU kernels (and two workers sharing one GPU) would not allow.
+    env = dict(os.environ, PYTHONPATH=str(REPO), TF_CPP_MIN_LOG_LEVEL="2",
+               CUDA_VISIBLE_DEVICES="")
     env.pop("TF_CONFIG", None)
     env.update(extra)
     return env
@@ -50,14 +53,21 @@ def test_unknown_strategy_name_lists_the_choices():
         dist.get_strategy("gpu")
 
 
-@cpu_only
-def test_auto_on_this_cpu_is_the_default_strategy(monkeypatch, capsys):
+def test_auto_picks_by_the_devices_of_this_machine(monkeypatch, capsys):
     monkeypatch.delenv("TF_CONFIG", raising=False)
     monkeypatch.delenv("TPU_NAME", raising=False)
+    monkeypatch.delenv("COLAB_TPU_ADDR", raising=False)
     strategy = dist.get_strategy("auto")
-    assert strategy is tf.distribute.get_strategy()
-    assert strategy.num_replicas_in_sync == 1
-    assert "Strategy: default (1 replica; /device:CPU:0)" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    if GPUS > 1:  # every GPU of the machine
+        assert isinstance(strategy, tf.distribute.MirroredStrategy)
+        assert strategy.num_replicas_in_sync == GPUS
+        assert f"Strategy: MirroredStrategy ({GPUS} replicas; /device:GPU:0, " in out
+    else:  # one device: the GPU if there is one, else the CPU
+        assert strategy is tf.distribute.get_strategy()
+        assert strategy.num_replicas_in_sync == 1
+        device = "/device:GPU:0" if GPUS else "/device:CPU:0"
+        assert f"Strategy: default (1 replica; {device})" in out
 
 
 def test_multiworker_without_tf_config_says_what_to_set(monkeypatch):
@@ -181,34 +191,54 @@ def test_mirrored_over_two_logical_cpus_matches_single_device(tmp_path, finish_p
 
 
 @pytest.mark.slow
-def test_multiworker_two_localhost_processes_train_one_model(tmp_path, finish_process):
+def test_multiworker_training_equals_one_process_at_the_global_batch(tmp_path,
+                                                                     finish_process):
+    """Two localhost workers with a global batch of 16 (8 each) take the steps one
+    process takes with batches of 16: same initial weights, same data order, gradients
+    averaged over the global batch. The reference is a separate single-process run,
+    so the workers cannot agree with it merely by agreeing with each other."""
+    common = {"epochs": 2, "batch": 16}  # 64 examples: 4 steps an epoch
     ports = dist.free_ports(2)
     cluster = {"worker": [f"127.0.0.1:{p}" for p in ports]}
-    opts = {"strategy": "auto", "epochs": 1, "batch": 16,
-            "run_dir": str(tmp_path / "run")}
-    procs = [_start(opts, TF_CONFIG=json.dumps(
-        {"cluster": cluster, "task": {"type": "worker", "index": i}}))
-        for i in range(2)]
+    procs = [_start({**common, "strategy": "auto", "run_dir": str(tmp_path / "run"),
+                     "weights_out": str(tmp_path / f"worker{i}.npz")},
+                    TF_CONFIG=json.dumps({"cluster": cluster,
+                                          "task": {"type": "worker", "index": i}}))
+             for i in range(2)]
+    single = _start({**common, "run_dir": str(tmp_path / "single"),
+                     "weights_out": str(tmp_path / "single.npz")})
     try:
         results = [finish_process(p, timeout=240) for p in procs]
+        code_s, out_s = finish_process(single, timeout=240)
     finally:
-        for p in procs:
+        for p in (*procs, single):
             if p.poll() is None:
                 p.kill()
                 p.communicate()
     for code, out in results:
         assert code == 0, out[-3000:]
         assert "Strategy: MultiWorkerMirroredStrategy (2 replicas; 2 workers" in out
+    assert code_s == 0, out_s[-3000:]
     chief, other = (_result(out) for _, out in results)
-    assert chief["replicas"] == other["replicas"] == 2
-    assert chief["epochs_run"] == other["epochs_run"] == 1
-    # Synchronous training: both workers report the same all-reduced loss.
-    assert chief["history"]["loss"] == pytest.approx(other["history"]["loss"])
+    res_s = _result(out_s)
+    assert chief["replicas"] == other["replicas"] == 2 and res_s["replicas"] == 1
+    assert chief["epochs_run"] == other["epochs_run"] == res_s["epochs_run"] == 2
+    loss = res_s["history"]["loss"]
+    assert loss[-1] < 0.9 * loss[0]  # it trained, so equal weights mean something
+    for worker in (chief, other):
+        np.testing.assert_allclose(worker["history"]["loss"], loss, rtol=1e-4)
+    w_s = np.load(tmp_path / "single.npz")
+    for i in range(2):
+        w_m = np.load(tmp_path / f"worker{i}.npz")
+        assert sorted(w_m) == sorted(w_s)
+        for key in w_s:
+            np.testing.assert_allclose(w_m[key], w_s[key], rtol=1e-5, atol=1e-6,
+                                       err_msg=f"worker {i}, weight {key}")
     # The chief writes run_dir; worker 1 writes its own files beside it.
     assert chief["run_dir"] == str(tmp_path / "run")
     assert other["run_dir"] == str(tmp_path / "run-worker1")
     for run in ("run", "run-worker1"):
         log = (tmp_path / run / "log.csv").read_text().splitlines()
-        assert len(log) == 2, log
+        assert len(log) == 3, log  # header + 2 epochs
         assert json.loads((tmp_path / run / "run.json").read_text())["status"] == \
             "finished"

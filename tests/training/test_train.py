@@ -9,13 +9,25 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
+from keras_archs.training import distribute as dist
 from keras_archs.training import make_lr_schedule, train
 from keras_archs.training.distribute import (
     dtype_policy_scope, resolve_jit_compile, resolve_mixed_precision)
 from keras_archs.training.fit import prepare_run_dir
 
+# Every test runs on every machine: where the outcome depends on the device, the test
+# expects this machine's branch (float16 on a GPU, bfloat16 on a CPU), and the
+# device-dependent logic is also driven through both branches by faking the device.
 ON_GPU = bool(tf.config.list_physical_devices("GPU"))
-cpu_only = pytest.mark.skipif(ON_GPU, reason="asserts what happens without a GPU")
+DEVICE_POLICY = "mixed_float16" if ON_GPU else "mixed_bfloat16"
+DEVICE_COMPUTE = "float16" if ON_GPU else "bfloat16"
+
+
+@pytest.fixture(params=[False, True], ids=["cpu", "gpu"])
+def fake_gpu(request, monkeypatch):
+    """Pretend this machine has (or has no) GPU; the value is whether it has one."""
+    monkeypatch.setattr(dist, "_has_gpu", lambda: request.param)
+    return request.param
 
 
 def _data(n=32, batch=8):
@@ -27,23 +39,45 @@ def _data(n=32, batch=8):
 
 # --- mixed precision ------------------------------------------------------------------
 
-@cpu_only
-def test_mixed_precision_true_picks_bfloat16_on_cpu():
-    assert resolve_mixed_precision(True) == "mixed_bfloat16"
-    assert resolve_mixed_precision("auto") == "mixed_bfloat16"
+def test_mixed_precision_true_picks_the_policy_of_this_device():
+    assert resolve_mixed_precision(True) == DEVICE_POLICY
+    assert resolve_mixed_precision("auto") == DEVICE_POLICY
+
+
+def test_mixed_precision_policy_follows_the_device(fake_gpu):
+    expected = "mixed_float16" if fake_gpu else "mixed_bfloat16"
+    assert resolve_mixed_precision(True) == expected
+    assert resolve_mixed_precision("auto") == expected
+    # Explicit names and "off" do not depend on the device.
     assert resolve_mixed_precision("mixed_bfloat16") == "mixed_bfloat16"
     assert resolve_mixed_precision(False) is None
+    assert resolve_mixed_precision(None) is None
     assert resolve_mixed_precision("float32") is None
 
 
-@cpu_only
-def test_float16_without_gpu_and_unknown_policies_are_refused():
-    with pytest.raises(ValueError, match="'mixed_float16' is unsupported here: float16 "
-                                         "compute needs a GPU"):
-        resolve_mixed_precision("mixed_float16")
-    with pytest.raises(ValueError, match="mixed_precision must be True, False, 'auto' "
-                                         "or one of mixed_float16, mixed_bfloat16"):
-        resolve_mixed_precision("float8")
+def test_unknown_policies_are_refused_on_any_device(fake_gpu):
+    for bad in ("float8", "mixed_float64", "fp16"):
+        with pytest.raises(ValueError, match="mixed_precision must be True, False, "
+                                             "'auto' or one of mixed_float16, "
+                                             f"mixed_bfloat16, float32; got '{bad}'"):
+            resolve_mixed_precision(bad)
+
+
+def test_float16_needs_a_gpu(fake_gpu):
+    if fake_gpu:
+        assert resolve_mixed_precision("mixed_float16") == "mixed_float16"
+    else:
+        with pytest.raises(ValueError, match="'mixed_float16' is unsupported here: "
+                                             "float16 compute needs a GPU"):
+            resolve_mixed_precision("mixed_float16")
+
+
+def test_float16_on_this_device():
+    if ON_GPU:
+        assert resolve_mixed_precision("mixed_float16") == "mixed_float16"
+    else:
+        with pytest.raises(ValueError, match="'mixed_float16' is unsupported here"):
+            resolve_mixed_precision("mixed_float16")
 
 
 def test_policy_scope_restores_the_global_policy():
@@ -52,32 +86,32 @@ def test_policy_scope_restores_the_global_policy():
     assert keras.config.dtype_policy().name == "float32"
 
 
-@cpu_only
-def test_mixed_bfloat16_training_keeps_float32_variables_and_output(tmp_path,
-                                                                     make_tiny):
-    with dtype_policy_scope("mixed_bfloat16"):
+def test_mixed_precision_training_keeps_float32_variables_and_output(tmp_path,
+                                                                      make_tiny):
+    # float16 compute on a GPU, bfloat16 on a CPU: whichever this machine picks.
+    with dtype_policy_scope(DEVICE_POLICY):
         model = make_tiny()
     history = train(model, _data(), _data(), 1, mixed_precision=True,
                     run_dir=tmp_path / "run", verbose=0)
     trained = history.model
     assert keras.config.dtype_policy().name == "float32"  # others are unaffected
     conv = trained.get_layer("conv")
-    assert conv.compute_dtype == "bfloat16"
+    assert conv.compute_dtype == DEVICE_COMPUTE
     assert all(v.dtype == "float32" for v in trained.weights)
     inner = keras.Model(trained.input, conv.output)
-    assert inner(np.zeros((1, 8, 8, 3), "float32")).dtype == "bfloat16"
+    assert inner(np.zeros((1, 8, 8, 3), "float32")).dtype == DEVICE_COMPUTE
     out = trained(np.zeros((2, 8, 8, 3), "float32"))
     assert out.dtype == "float32"
     np.testing.assert_allclose(np.sum(out, axis=1), 1.0, rtol=1e-6)
     meta = json.loads((tmp_path / "run" / "run.json").read_text())
-    assert meta["mixed_precision"] == "mixed_bfloat16"
+    assert meta["mixed_precision"] == DEVICE_POLICY
     assert np.isfinite(history.history["loss"]).all()
 
 
 def test_float32_model_with_mixed_precision_is_refused_before_writing(tmp_path,
                                                                       tiny_model):
-    with pytest.raises(ValueError, match="mixed_precision asks for 'mixed_bfloat16' but "
-                                         "the model was built with float32"):
+    with pytest.raises(ValueError, match=f"mixed_precision asks for '{DEVICE_POLICY}' "
+                                         "but the model was built with float32"):
         train(tiny_model, _data(), None, 1, mixed_precision=True,
               run_dir=tmp_path / "run")
     assert not (tmp_path / "run").exists()
@@ -85,15 +119,26 @@ def test_float32_model_with_mixed_precision_is_refused_before_writing(tmp_path,
 
 # --- XLA ------------------------------------------------------------------------------
 
-@cpu_only
-def test_xla_is_off_by_default_on_cpu(tmp_path, tiny_model):
-    assert resolve_jit_compile(None) is False
+def test_xla_default_follows_the_device(fake_gpu, capsys):
+    assert resolve_jit_compile(None) == ("auto" if fake_gpu else False)
     assert resolve_jit_compile("auto") == "auto"
+    assert resolve_jit_compile(False) is False
+    assert resolve_jit_compile(True) is True
+    note = capsys.readouterr().out
+    assert ("jit_compile=True on CPU" in note) is (not fake_gpu)
     with pytest.raises(ValueError, match="jit_compile must be None, True, False or "
                                          "'auto'; got 'yes'"):
         resolve_jit_compile("yes")
+
+
+def test_xla_default_on_this_device(tmp_path, tiny_model):
     history = train(tiny_model, _data(), None, 1, run_dir=tmp_path / "run", verbose=0)
-    assert history.model.jit_compile is False
+    meta = json.loads((tmp_path / "run" / "run.json").read_text())
+    if ON_GPU:  # Keras' "auto": XLA where the model supports it
+        assert meta["jit_compile"] == "auto"
+    else:  # off: XLA was 4-5x slower on CPU
+        assert meta["jit_compile"] is False
+        assert history.model.jit_compile is False
 
 
 # --- learning-rate schedules ----------------------------------------------------------

@@ -126,9 +126,13 @@ def test_bad_backbones_and_arguments(tiny_hub, tmp_path):
         build_transfer_model("hub:/no/such/dir", 10)
 
 
-def test_imagenet_weights_offline_fail_fast_with_local_path_advice():
+def test_imagenet_weights_offline_fail_fast_with_local_path_advice(no_network):
     start = time.perf_counter()
-    with pytest.raises(ValueError, match="weights='/path/to/file.weights.h5'"):
+    with pytest.raises(ValueError, match="weights='/path/to/file.weights.h5'") as err:
         build_transfer_model("applications:MobileNet", 10, input_shape=(32, 32, 3),
                              weights="imagenet")
     assert time.perf_counter() - start < 60
+    # The download itself was attempted and failed on the cut network (not, say, a
+    # validation error before it).
+    assert "URL fetch failure" in str(err.value)
+    assert "cut by the test's no_network fixture" in str(err.value)

@@ -130,14 +130,20 @@ def test_bad_handles(tmp_path, tiny_hub):
         HubFeatureExtractor(None)
 
 
-def test_offline_url_fails_fast_with_local_path_advice(tmp_path, monkeypatch):
+def test_offline_url_fails_fast_with_local_path_advice(tmp_path, monkeypatch,
+                                                       no_network):
     monkeypatch.setenv("TFHUB_CACHE_DIR", str(tmp_path / "cache"))
     handle = "https://tfhub.dev/google/imagenet/inception_v3/feature_vector/5"
     start = time.perf_counter()
     with pytest.raises(ValueError, match="local path") as err:
         HubFeatureExtractor(handle)
     assert time.perf_counter() - start < 30  # seconds, not a download timeout
-    assert handle in str(err.value)
+    message = str(err.value)
+    assert handle in message
+    assert "tfhub.dev is unreachable (OSError: [Errno 101] Network is unreachable " \
+        "(cut by the test's no_network fixture)" in message
+    assert "this machine looks offline" in message
+    assert not (tmp_path / "cache").exists() or not any((tmp_path / "cache").iterdir())
 
 
 def test_stalled_download_is_abandoned(tmp_path, monkeypatch):
@@ -171,7 +177,8 @@ def test_inception_v3_hub_export(inception_hub):
 
 
 def test_url_handle_already_in_the_hub_cache_loads_offline(tiny_hub, tmp_path,
-                                                           monkeypatch, images):
+                                                           monkeypatch, images,
+                                                           no_network):
     import shutil
 
     from tensorflow_hub import compressed_module_resolver

@@ -30,13 +30,18 @@ def test_cli_transfer_trains_both_phases(run_cli, tiny_hub, tmp_path):
     (["--backbone", "hub:https://tfhub.dev/google/imagenet/inception_v3/"
       "feature_vector/5"], "pass its local path as the handle"),
 ])
-def test_cli_transfer_errors_are_one_line(run_cli, tmp_path, args, message):
+def test_cli_transfer_errors_are_one_line(run_cli, tmp_path, offline_env, args,
+                                          message):
+    # offline_env: the hub URL fails because the network is cut, on any machine.
     result = run_cli("transfer", *args, "--run-dir", tmp_path / "run",
-                     env={"TFHUB_CACHE_DIR": str(tmp_path / "cache")}, timeout=300)
+                     env={**offline_env, "TFHUB_CACHE_DIR": str(tmp_path / "cache")},
+                     timeout=300)
     assert result.returncode == 2
     errors = [line for line in result.stderr.splitlines()
               if line.startswith("keras-archs transfer: error:")]
     assert len(errors) == 1 and message in errors[0]
+    if "tfhub.dev" in args[1]:  # the URL was refused by the cut network
+        assert "cut by tests/fixtures/offline_site" in errors[0]
     assert "Traceback" not in result.stderr
     assert not (tmp_path / "run").exists()
 
