@@ -42,4 +42,4 @@ def test_layer_names_and_param_count_unchanged(name, build):
     assert model.name == expected["model_name"]
     assert [layer.name for layer in model.layers] == expected["layers"]
     assert model.count_params() == expected["count_params"]
-    keras.backend.clear_session()
+    keras.backend.clear_session(free_memory=False)

@@ -40,7 +40,7 @@ def _same_global_seed_other_draws():
 
 def _initial_variables(name, seed=None):
     # Fresh layer-name counters, so the two builds name their variables alike.
-    keras.backend.clear_session()
+    keras.backend.clear_session(free_memory=False)
     model = create_model(name, input_shape=(32, 32, 3), num_classes=10, seed=seed)
     return [(v.path, np.array(v)) for v in model.variables]
 
@@ -74,7 +74,7 @@ def test_same_seed_same_initial_variables_other_seed_other_ones(name):
 def test_seed_is_keras_set_random_seed_before_building():
     # As documented: create_model(..., seed=S) == set_random_seed(S); create_model(...)
     seeded = _initial_variables("resnet20", seed=7)
-    keras.backend.clear_session()
+    keras.backend.clear_session(free_memory=False)
     keras.utils.set_random_seed(7)
     model = create_model("resnet20", input_shape=(32, 32, 3), num_classes=10)
     _assert_same(seeded, [(v.path, np.array(v)) for v in model.variables])
@@ -150,7 +150,7 @@ def test_cifar_pipeline_is_deterministic_for_a_seed(tmp_path):
 # --- a short training run ---------------------------------------------------------
 
 def _short_run(run_dir, seed):
-    keras.backend.clear_session()
+    keras.backend.clear_session(free_memory=False)
     model = create_model("lenet5", input_shape=(32, 32, 3), num_classes=10, seed=seed)
     data = load_digits_demo("train", batch_size=32, augment=True, seed=seed)
     history = train(model, data, None, 2, optimizer="adam", lr_schedule="cosine",

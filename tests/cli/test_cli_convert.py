@@ -43,7 +43,7 @@ def checkpoint(tmp_path_factory):
     state = torch_state_dict(template, alexnet_torch_keys)
     path = tmp_path_factory.mktemp("ckpt") / "alexnet.safetensors"
     save_file(state, str(path))
-    keras.backend.clear_session()
+    keras.backend.clear_session(free_memory=False)
     return path, state
 
 

@@ -61,7 +61,7 @@ def test_explicit_stem_overrides_auto():
 def test_smallest_input(stem, least):
     model = AlexNet(input_shape=(least, least, 3), stem=stem, classes=10, dense_units=8)
     assert model.get_layer("pool5").output.shape[1:3] == (1, 1)
-    keras.backend.clear_session()
+    keras.backend.clear_session(free_memory=False)
     with pytest.raises(ValueError, match=f"input_shape height must be at least {least}"):
         AlexNet(input_shape=(least - 1, least, 3), stem=stem)
 

@@ -28,11 +28,11 @@ def _layout(model):
 def _keras_twin(variant, **kwargs):
     """keras.applications' model and its layout, built in a fresh session so its
     auto-named layers start their counters where ours do."""
-    keras.backend.clear_session()
+    keras.backend.clear_session(free_memory=False)
     reference = getattr(keras.applications, f"EfficientNet{variant.upper()}")(
         weights=None, **kwargs)
     layout = _layout(reference)
-    keras.backend.clear_session()
+    keras.backend.clear_session(free_memory=False)
     return reference, layout
 
 
@@ -95,7 +95,7 @@ def _randomize_statistics(model, seed=0):
 
 
 def test_keras_applications_b0_weights_load_with_identical_logits(tmp_path):
-    keras.backend.clear_session()
+    keras.backend.clear_session(free_memory=False)
     reference = keras.applications.EfficientNetB0(
         weights=None, input_shape=(64, 64, 3), classes=7, classifier_activation=None)
     _randomize_statistics(reference)
@@ -111,7 +111,7 @@ def test_keras_applications_b0_weights_load_with_identical_logits(tmp_path):
                                rtol=1e-4, atol=1e-5)
     assert expected.std() > 1e-3  # random weights give distinct logits
     # A B1 file does not fit B0: the error names a layer of ours.
-    keras.backend.clear_session()
+    keras.backend.clear_session(free_memory=False)
     b1 = keras.applications.EfficientNetB1(weights=None, input_shape=(64, 64, 3),
                                            classes=7)
     b1.save_weights(tmp_path / "b1.weights.h5")

@@ -118,7 +118,7 @@ def test_imagenet_batchnorm_variant_vs_torchvision():
     assert count_params(torchvision_layout, include_bn_statistics=False) \
         == TORCHVISION_GOOGLENET
 
-    keras.backend.clear_session()
+    keras.backend.clear_session(free_memory=False)
     model = GoogLeNet(input_shape=(224, 224, 3))
     extra = sum(16 * w[3] * w[4] for w in INCEPTION_V1_MODULES.values())
     assert extra == 380_928
@@ -382,7 +382,7 @@ def test_googlenet_bad_input_raises_before_building(kwargs, error, match, monkey
 def test_aux_logits_smallest_inputs_build():
     assert len(GoogLeNet(input_shape=(65, 65, 3), stem="imagenet", classes=10,
                          aux_logits=True).outputs) == 3
-    keras.backend.clear_session()
+    keras.backend.clear_session(free_memory=False)
     assert len(GoogLeNet(input_shape=(9, 9, 3), classes=10, aux_logits=True).outputs) == 3
 
 

@@ -40,7 +40,7 @@ def test_lenet5_layout_classic_and_modern():
     assert model.get_layer("fc1").activation is keras.activations.tanh
     assert model.get_layer("fc1").units == 120 and model.get_layer("fc2").units == 84
 
-    keras.backend.clear_session()
+    keras.backend.clear_session(free_memory=False)
     modern = LeNet5(input_shape=(32, 32, 1), activation="relu", pooling_type="max")
     assert isinstance(modern.get_layer("s4"), keras.layers.MaxPooling2D)
     assert modern.get_layer("c3").activation is keras.activations.relu
@@ -63,7 +63,7 @@ def test_simple_cnn_param_counts():
     assert _conv(3, 3, 16) + _conv(3, 16, 32) + _dense(1152, 256) + _dense(256, 100) \
         == 325_956
     assert SimpleCNN(input_shape=(32, 32, 3), classes=100).count_params() == 325_956
-    keras.backend.clear_session()
+    keras.backend.clear_session(free_memory=False)
     model = create_model("simple_cnn", input_shape=(32, 32, 3), num_classes=10)
     assert model.count_params() == 302_826
     assert model.get_layer("pool2").output.shape[1:] == (6, 6, 32)

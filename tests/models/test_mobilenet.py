@@ -208,14 +208,14 @@ def test_inverted_residual_block_linear_bottleneck_and_shortcut():
     assert model.layers[-1].input[1] is model.get_layer("b_project_BN").output
     # Stride 2 or a channel change: no shortcut.
     for kwargs in (dict(filters=24, strides=2), dict(filters=32, strides=1)):
-        keras.backend.clear_session()
+        keras.backend.clear_session(free_memory=False)
         x = keras.Input((16, 16, 24))
         y = M.inverted_residual_block(x, expansion=6, name="b", **kwargs)
         layers = keras.Model(x, y).layers
         assert not any(isinstance(l, keras.layers.Add) for l in layers)
         assert layers[-1].name == "b_project_BN"
     # t = 1: no expansion convolution (MobileNetV2's first block).
-    keras.backend.clear_session()
+    keras.backend.clear_session(free_memory=False)
     x = keras.Input((16, 16, 32))
     names = [l.name for l in keras.Model(
         x, M.inverted_residual_block(x, 16, expansion=1, block_id=0)).layers]
@@ -286,7 +286,7 @@ def _se_params(channels, ratio=16):
 
 def test_se_mobilenetv2_adds_exactly_the_analytic_se_parameters():
     plain = M.MobileNetV2(input_shape=(32, 32, 3), classes=10)
-    keras.backend.clear_session()
+    keras.backend.clear_session(free_memory=False)
     se = M.MobileNetV2(input_shape=(32, 32, 3), classes=10, attention="se")
     # Expanded (depthwise) widths of the 17 blocks at α = 1: block 0 keeps the
     # stem's 32 channels (t = 1), every other block expands its input 6-fold
@@ -328,7 +328,7 @@ def test_inverted_residual_block_se_ratio_and_expanded_width():
     model = keras.Model(x, y)
     assert model.get_layer("b_se_reduce").filters == 144 // 8
     assert model.get_layer("b_se_expand").filters == 144
-    keras.backend.clear_session()
+    keras.backend.clear_session(free_memory=False)
     x = keras.Input((8, 8, 24))
     plain = keras.Model(x, M.inverted_residual_block(x, 24, expansion=6, name="b"))
     assert model.count_params() - plain.count_params() == _se_params(144, 8)

@@ -46,7 +46,7 @@ def _randomize_statistics(model, seed=0):
 @pytest.mark.slow
 def test_mobile_matches_keras_applications_and_its_weights_load(tmp_path):
     # One build of each: names, classes, count, then the weight transfer.
-    keras.backend.clear_session()
+    keras.backend.clear_session(free_memory=False)
     reference = keras.applications.NASNetMobile(
         weights=None, input_shape=(224, 224, 3), classifier_activation=None)
     assert reference.count_params() == MOBILE_PARAMS
@@ -57,7 +57,7 @@ def test_mobile_matches_keras_applications_and_its_weights_load(tmp_path):
     x = np.random.default_rng(1).uniform(-1, 1, (2, 224, 224, 3)).astype("float32")
     expected = np.asarray(reference(x, training=False))
     del reference
-    keras.backend.clear_session()  # our auto-named layers count from 0 as its did
+    keras.backend.clear_session(free_memory=False)  # our auto-named layers count from 0 as its did
     model = create_model("nasnetmobile", weights=str(path), classifier_activation=None)
     assert model.name == "nasnet_mobile"
     assert _layout(model) == layout
@@ -73,12 +73,12 @@ def test_mobile_matches_keras_applications_and_its_weights_load(tmp_path):
 @pytest.mark.slow
 def test_large_matches_keras_applications_and_runs():
     # Built once each at the smallest valid input, counted, run once, never saved.
-    keras.backend.clear_session()
+    keras.backend.clear_session(free_memory=False)
     reference = keras.applications.NASNetLarge(weights=None, input_shape=(32, 32, 3))
     assert reference.count_params() == LARGE_PARAMS
     layout = _layout(reference)
     del reference
-    keras.backend.clear_session()
+    keras.backend.clear_session(free_memory=False)
     model = N.NASNetLarge(input_shape=(32, 32, 3), stem="imagenet")
     assert model.name == "nasnet_large"
     assert _layout(model) == layout

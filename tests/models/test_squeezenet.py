@@ -117,7 +117,7 @@ def test_input_too_small_is_rejected(no_layers, version, shape, stem):
 def test_smallest_inputs_build():
     for version, size, stem in (("1_0", 29, "imagenet"), ("1_1", 25, "imagenet"),
                                 ("1_1", 12, "cifar")):
-        keras.backend.clear_session()
+        keras.backend.clear_session(free_memory=False)
         model = S.SqueezeNet(version, input_shape=(size, size, 3), stem=stem)
         assert model.get_layer("fire9_concat").output.shape[1:3] == (1, 1)
 
