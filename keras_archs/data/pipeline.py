@@ -17,8 +17,8 @@ everywhere in TensorFlow, these op seeds are paired with the global seed
 default while none is set), so "the same seed" means the same seed under the same
 global seed: in a fresh process, or after the same ``set_random_seed``. Stateful
 random ops in a parallel map are not reproducible: which example receives which
-random number depends on thread timing (measured here: the stateful crop this
-replaced gave two pipelines built with the same seed different pixels).
+random number depends on thread timing (``tests/test_reproducibility.py`` fails
+with a stateful crop: two pipelines built with the same seed give different pixels).
 
 Every pipeline also carries :func:`pipeline_options`, which turns off tf.data's
 autotuning *model thread*: with it on, every Keras epoch after the first can wait
@@ -109,16 +109,15 @@ def pipeline_options() -> tf.data.Options:
     ``model.fit`` stops each epoch after its known number of steps and drops that
     epoch's iterator when the next epoch starts. With tf.data autotuning on, dropping
     the iterator can wait for the autotuning thread to sleep out its current
-    optimisation period, which doubles up to a minute as training runs. Measured on
-    this project's 2-core machine (TensorFlow 2.21, Keras 3.15): VGG-16 on the digits
-    demo waited 8–15 s before the first step of every epoch after the first (an idle
-    process; gdb shows ``RootDataset::Iterator::~Iterator`` joining
-    ``Model::OptimizeLoop``), and 0.00 s with this option; in the CIFAR benchmark the
-    wait came in two of four runs. Tiny models did not show it.
+    optimisation period, which doubles up to a minute as training runs (gdb shows
+    ``RootDataset::Iterator::~Iterator`` joining ``Model::OptimizeLoop``): seconds
+    before the first step of an epoch, irregularly. ``python benchmarks/pipeline.py``
+    measures the stall ratio with and without this option; the recorded figures are
+    in ``benchmarks/README.md``.
 
     What stays: ``num_parallel_calls=AUTOTUNE`` maps and batches run with tf.data's
     default parallelism, and ``prefetch(AUTOTUNE)`` keeps its own buffer tuner.
-    ``benchmarks/pipeline.py`` measures both settings. Apply it to a pipeline of your
+    Apply it to a pipeline of your
     own with ``ds.with_options(pipeline_options())``.
     """
     options = tf.data.Options()
