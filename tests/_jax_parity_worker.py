@@ -102,9 +102,8 @@ def skip_keras_random_init():
 
 def jitted_forward(model, x):
     """``model(x, training=False)`` compiled as one XLA program with ``jax.jit``, as
-    Keras' own JAX ``predict`` runs it: 2.5–4× faster here than op-by-op dispatch,
-    which compiles every primitive for every new shape (measured on DenseNet-121,
-    EfficientNet-B0, MobileNetV2 and ResNet-20 at 32×32; the outputs agreed to 2e-7)."""
+    Keras' own JAX ``predict`` runs it: much faster for a whole registry than op-by-op
+    dispatch, which compiles every primitive for every new shape."""
     import jax
 
     def forward(trainable, non_trainable, inputs):
@@ -130,7 +129,7 @@ def main(spec_path):
     keras_archs.model_info(cases[0]["name"])
     report["tensorflow_imported"]["after_registry"] = "tensorflow" in sys.modules
     for index, case in enumerate(cases):
-        # A full collection costs ~0.5 s here: free memory every tenth model only.
+        # A full garbage collection is slow on TensorFlow's heap: every tenth model only.
         keras.backend.clear_session(free_memory=index % 10 == 0)
         model = keras_archs.create_model(case["name"], input_shape=case["input_shape"],
                                          **case["kwargs"])

@@ -24,9 +24,9 @@ PROXY_VARIABLES = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY",
 
 
 _TESTS_SINCE_GC = [0]
-# A full garbage collection over TensorFlow's heap takes ~0.3-0.9 s on the 2-core
-# machine; clear_session() runs one by default, twice per test it cost minutes of
-# suite time. Python's own collector still runs; this bounds memory between its runs.
+# clear_session() runs a full garbage collection over TensorFlow's large heap by
+# default; twice per test, that was minutes of suite time. Python's own collector
+# still runs; collecting every GC_EVERY tests bounds memory between its runs.
 GC_EVERY = 25
 
 

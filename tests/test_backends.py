@@ -117,7 +117,7 @@ def parity_cases():
 
 
 @pytest.mark.slow
-@pytest.mark.timeout(2700)  # every registry model built twice: ~15 min on 2 busy cores
+@pytest.mark.timeout(2700)  # every registry model is built twice
 def test_every_registry_model_gives_the_same_outputs_under_jax(tmp_path):
     cases = parity_cases()
     families = {model_info(n).family for n in list_models()}
@@ -125,7 +125,7 @@ def test_every_registry_model_gives_the_same_outputs_under_jax(tmp_path):
     worker = _worker()
     rng = np.random.default_rng(0)
     for seed, case in enumerate(cases):
-        # A full collection costs ~0.5 s here: free memory every tenth model only.
+        # A full garbage collection is slow on TensorFlow's heap: every tenth model only.
         keras.backend.clear_session(free_memory=seed % 10 == 0)
         model = create_model(case["name"], input_shape=case["input_shape"],
                              **case["kwargs"])
