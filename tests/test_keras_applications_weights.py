@@ -20,7 +20,7 @@ SHAPE = (64, 64, 3)
 # anything below 75×75); still small enough that "auto" alone would not mean ImageNet.
 SHAPES = {"InceptionV3": (75, 75, 3)}
 TWINS = [n for n in list_models() if model_info(n).keras_applications]
-# Building the keras.applications model and ours takes over ~20 s above this size...
+# Above this size building the keras.applications model and ours is slow...
 BIG = 40_000_000
 # ...except where most parameters sit in the dense head include_top=False drops
 # (VGG-16/19: 138M/144M, 14.7M/20.0M without the head).

@@ -55,8 +55,8 @@ def test_last_partial_batch_is_kept():
 
 
 def test_pipelines_run_without_the_autotune_thread():
-    # With tf.data autotuning on, model.fit waited 13-15 s before every epoch after
-    # the first (VGG-16, this machine); see pipeline_options.
+    # With tf.data autotuning on, model.fit can wait seconds before every epoch after
+    # the first; see pipeline_options and benchmarks/pipeline.py.
     for split, augment in (("train", True), ("train", False), ("validation", False)):
         ds = load_digits_demo(split, batch_size=32, augment=augment)
         assert ds.options().autotune.enabled is False

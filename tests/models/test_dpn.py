@@ -226,7 +226,7 @@ BAD_MODEL_ARGUMENTS = [
 ]
 
 
-# One test per list, not one per case: each test costs a clear_session (~1 s).
+# One test per list, not one per case: fewer per-test set-ups.
 def test_bad_model_arguments_raise_before_building(no_build):
     for call, words in BAD_MODEL_ARGUMENTS:
         with pytest.raises((ValueError, TypeError), match=words):

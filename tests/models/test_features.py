@@ -14,7 +14,7 @@ from keras_archs import create_model, list_models, model_info, registry
 from keras_archs.models._features import feature_model, stage_layers
 
 SIZE = 64
-BIG = 40_000_000  # over ~20 s to build on a shared CPU
+BIG = 40_000_000  # slow to build: checked at one size only
 
 
 def _level_range(k, size=SIZE):
