@@ -7,7 +7,7 @@ PY     := $(VENV)/bin/python
 # Quiet TensorFlow's C++ start-up chatter (CUDA probing on a CPU-only machine).
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 
-.PHONY: demo test install install-dev bench clean
+.PHONY: demo test test-all install install-dev bench clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,10 @@ PYTEST_WORKERS ?= 2
 
 test: $(VENV)/.installed-dev
 	$(PY) -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
+
+# Also every registry model (not one per family) under the JAX backend.
+test-all: $(VENV)/.installed-dev
+	KERAS_ARCHS_TEST_ALL_MODELS=1 $(PY) -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 bench: $(VENV)/.installed-dev
 	$(PY) benchmarks/pipeline.py

@@ -35,11 +35,12 @@ FILE_MAX_PARAMS = 2_000_000
 # the test batch first. Calibrating every model on a batch of two makes others
 # ill-conditioned instead (MobileNets: 0.26), so it is done only where needed.
 CALIBRATE = {"seresnet50", "seresnet101", "seresnext50_32x4d"}
-# Known gap (issue #15): even calibrated, their gates sit on cancellation noise: TF and
-# JAX differed by 2.3e-5 to 2.7e-5 (seresnet50, 32×32) and 7e-5 / 1.9e-4
-# (seresnext50_32x4d, 32×32 / 224) depending on the seed. Every other model meets
+# Known gap: even calibrated, their gates sit on cancellation noise, so rounding
+# differences between TensorFlow's kernels and one XLA program for the whole model
+# move their outputs by up to ~2e-4 of the output scale (seresnet50, seresnet101,
+# seresnext50_32x4d, depending on the seed and size). Every other model meets
 # TOLERANCE.
-LOOSER = {"seresnet50": 5e-4, "seresnext50_32x4d": 5e-4}
+LOOSER = {"seresnet50": 5e-4, "seresnet101": 5e-4, "seresnext50_32x4d": 5e-4}
 TOLERANCE = 1e-5
 
 
@@ -93,18 +94,41 @@ def _worker():
     return module
 
 
-def parity_cases():
-    """Every registry model at 32×32 (the CIFAR variants) with its top, plus, per
-    family, the smallest ImageNet-size model (default input larger than 64×64) at its
-    default size without the top (the heads are covered by the 32×32 runs)."""
+# `make test` checks one model per family at 32×32 plus the smallest ImageNet-size
+# model of each family at its default size: every family's blocks and layers, both
+# stems, in a few minutes. `make test-all` (KERAS_ARCHS_TEST_ALL_MODELS=1) checks every
+# registry model at 32×32.
+ALL_MODELS_ENV = "KERAS_ARCHS_TEST_ALL_MODELS"
+
+
+def _cheapest_first(name):
+    """CIFAR-native models first (they build fastest), then by reference size."""
+    info = model_info(name)
+    return (info.default_input_shape[0] > 64, info.reference_params or float("inf"))
+
+
+def parity_cases(all_models=None):
+    """Registry models at 32×32 (the CIFAR variants) with their top — every model
+    with ``all_models``, else the cheapest of each family — plus, per family, the
+    smallest ImageNet-size model (default input larger than 64×64) at its default size
+    without the top (the heads are covered by the 32×32 runs)."""
+    if all_models is None:
+        all_models = os.environ.get(ALL_MODELS_ENV, "") not in ("", "0")
+    names = list_models()
+    if not all_models:
+        cheapest = {}
+        for name in sorted(names, key=_cheapest_first):
+            cheapest.setdefault(model_info(name).family, name)
+        names = [n for n in names if n in cheapest.values()]
     cases = []
-    smallest = {}
-    for name in list_models():
-        info = model_info(name)
-        channels = info.default_input_shape[-1]
+    for name in names:
+        channels = model_info(name).default_input_shape[-1]
         cases.append(dict(key=f"{name}@32", name=name, input_shape=[32, 32, channels],
                           batch=2, kwargs=dict(num_classes=10,
                                                classifier_activation=None)))
+    smallest = {}
+    for name in list_models():
+        info = model_info(name)
         if info.default_input_shape[0] > 64:
             size = info.reference_params or float("inf")
             if info.family not in smallest or size < smallest[info.family][0]:
@@ -116,8 +140,19 @@ def parity_cases():
     return cases
 
 
+def test_parity_cases_cover_every_family_or_every_model():
+    families = {model_info(n).family for n in list_models()}
+    some = parity_cases(all_models=False)
+    assert {model_info(c["name"]).family for c in some if c["key"].endswith("@32")} \
+        == families
+    every = parity_cases(all_models=True)
+    assert {c["name"] for c in every if c["key"].endswith("@32")} == set(list_models())
+    assert [c for c in some if not c["key"].endswith("@32")] \
+        == [c for c in every if not c["key"].endswith("@32")]
+
+
 @pytest.mark.slow
-@pytest.mark.timeout(2700)  # every registry model is built twice
+@pytest.mark.timeout(2700)  # with KERAS_ARCHS_TEST_ALL_MODELS=1 every model, twice
 def test_every_registry_model_gives_the_same_outputs_under_jax(tmp_path):
     cases = parity_cases()
     families = {model_info(n).family for n in list_models()}
