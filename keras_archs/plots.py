@@ -114,7 +114,7 @@ def accuracy_vs_macs(names=None, out="accuracy_vs_macs.png", *, stats=None,
     ys = [model_info(n).top1 for n in names]
     params = [stats[n]["params"] for n in names]
     families = sorted({model_info(n).family for n in names})
-    colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    colors = plt.get_cmap("tab20").colors  # 20 distinct colours: one per family
     color_of = {f: colors[i % len(colors)] for i, f in enumerate(families)}
 
     fig, ax = plt.subplots(figsize=(12, 7.5))
@@ -125,7 +125,7 @@ def accuracy_vs_macs(names=None, out="accuracy_vs_macs.png", *, stats=None,
     for n, x, y in zip(names, xs, ys):
         ax.annotate(n, (x, y), fontsize=7, ha="center", va="center")
     for family in families:
-        ax.scatter([], [], s=60, alpha=0.45, c=color_of[family], label=family)
+        ax.scatter([], [], s=60, alpha=0.45, color=color_of[family], label=family)
     ax.set_xscale("log")
     ax.set_xlabel("multiply-adds per image (GMACs, log scale)")
     ax.set_ylabel("reference ImageNet top-1 (%)")
