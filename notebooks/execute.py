@@ -94,7 +94,8 @@ def main(argv=None) -> int:
     parser.add_argument("--output-dir", type=Path, default=None,
                         help="write the executed notebooks there instead of in place")
     args = parser.parse_args(argv)
-    os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
+    path = os.environ.get("PATH", "")
+    os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{path}"
     os.environ["PYTHONPATH"] = str(REPO)
     os.environ["TF_CPP_MIN_LOG_LEVEL"] = "2"
     os.environ.pop("MPLBACKEND", None)  # the kernel's inline backend shows the figures

@@ -16,10 +16,12 @@ REPO = Path(__file__).resolve().parents[2]
 NOTEBOOKS = sorted((REPO / "notebooks").glob("*.ipynb"))
 
 # A cell that draws: matplotlib, the library's plots, or Keras' model diagram.
-PLOTS = re.compile(r"\bplt\.|\bplot_histories\(|\baccuracy_vs_macs\(|\bplot_model\(|\.imshow\(")
-# TensorFlow's C++ log lines ("I0000 00:00:1795866203.938931  748 port.cc:153] oneDNN ...")
-# and absl's start-up line: noise, not results.
-TF_LOG = re.compile(r"^[IWEF]\d{4} \d\d:\d\d:[\d.]+\s+\d+ \S+:\d+\]|absl::InitializeLog", re.M)
+PLOTS = re.compile(
+    r"\bplt\.|\bplot_histories\(|\baccuracy_vs_macs\(|\bplot_model\(|\.imshow\(")
+# TensorFlow's C++ log lines ("I0000 00:00:1795866203.938931  748 port.cc:153] oneDNN
+# custom operations are on ...") and absl's start-up line: noise, not results.
+TF_LOG = re.compile(
+    r"^[IWEF]\d{4} \d\d:\d\d:[\d.]+\s+\d+ \S+:\d+\]|absl::InitializeLog", re.M)
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 MAX_PNG_BYTES = 250_000
 MAX_NOTEBOOK_BYTES = 1_000_000
