@@ -15,7 +15,7 @@ REPO = Path(__file__).resolve().parents[1]
 NOTEBOOK = "efficient_architectures.ipynb"
 
 
-def test_notebook_is_committed_clean_with_a_parameters_cell(committed_notebook):
+def test_notebook_has_one_parameters_cell(committed_notebook):
     cell = committed_notebook(NOTEBOOK)
     assert "results_path" in cell.source and "efficientnet_variants" in cell.source
 

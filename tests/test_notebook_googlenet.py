@@ -14,7 +14,7 @@ REPO = Path(__file__).resolve().parents[1]
 NOTEBOOK = "googlenet_inception_blocks.ipynb"
 
 
-def test_notebook_is_committed_clean_with_a_parameters_cell(committed_notebook):
+def test_notebook_has_one_parameters_cell(committed_notebook):
     committed_notebook(NOTEBOOK)
 
 

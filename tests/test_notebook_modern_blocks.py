@@ -13,9 +13,10 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 NOTEBOOK = "modern_blocks.ipynb"
-# A subset of the five CIFAR variants: the grouped-convolution nets (ResNeXt-29,
-# DPN-26) take 35–75 s for two eager steps on a 2-core machine.
-SMOKE_MODELS = ["se_resnet20", "wrn16_8", "densenet_bc100"]
+# One of the CIFAR variants, on 8×8 images: the training loop is the same for each, and
+# the grouped-convolution nets (ResNeXt-29, DPN-26) take minutes for a few eager steps
+# on a 2-core CPU.
+SMOKE_MODELS = ["se_resnet20"]
 
 
 def _se(channels, ratio=16):
@@ -23,9 +24,9 @@ def _se(channels, ratio=16):
     return 2 * channels * (channels // ratio) + channels // ratio + channels
 
 
-def test_notebook_is_committed_clean_with_a_parameters_cell(committed_notebook):
+def test_notebook_has_one_parameters_cell(committed_notebook):
     cell = committed_notebook(NOTEBOOK)
-    # The full run trains every CIFAR variant of the four families for one epoch.
+    # The full run (written in the cell) trains every CIFAR variant of the four families.
     assert '"resnext29_8x64d", "wrn16_8", "se_resnet20", "densenet_bc100", "dpn26"' \
         in cell.source
 
@@ -33,7 +34,7 @@ def test_notebook_is_committed_clean_with_a_parameters_cell(committed_notebook):
 @pytest.mark.slow
 def test_notebook_runs_and_reports_blocks_se_and_training(tmp_path, run_notebook):
     results_path = tmp_path / "results.json"
-    run_notebook(NOTEBOOK, models=SMOKE_MODELS, epochs=1, image_size=16, batch_size=8,
+    run_notebook(NOTEBOOK, models=SMOKE_MODELS, epochs=1, image_size=8, batch_size=8,
                  steps_per_epoch=2, validation_steps=1, run_eagerly=True,
                  results_path=str(results_path))
     results = json.loads(results_path.read_text())
