@@ -280,6 +280,35 @@ def test_build_transfer_model_with_bad_files(user_dir):
                                  weights=user_dir / "resnet20.weights.h5")
 
 
+@pytest.fixture
+def saved_model(tmp_path):
+    """A TF-Hub-style SavedModel: one variable and a ``__call__`` over images."""
+    import tensorflow as tf
+
+    module = tf.Module()
+    module.scale = tf.Variable(2.0)
+    module.__call__ = tf.function(
+        lambda images: tf.reduce_mean(images, axis=(1, 2)) * module.scale,
+        input_signature=[tf.TensorSpec([None, None, None, 3], tf.float32)])
+    path = tmp_path / "hub"
+    tf.saved_model.save(module, str(path))
+    return path
+
+
+@pytest.mark.parametrize("damage", ["saved_model.pb", "variables"])
+def test_damaged_hub_saved_model_is_named(saved_model, damage):
+    from keras_archs.transfer import build_transfer_model
+
+    if damage == "saved_model.pb":
+        _truncate(saved_model / damage, saved_model / damage)
+    else:
+        for data in (saved_model / "variables").glob("variables.data-*"):
+            _truncate(data, data, 0.2)
+    with unchanged(saved_model):
+        with _raises_naming(saved_model, "could not be loaded as a TF2 SavedModel"):
+            build_transfer_model(f"hub:{saved_model}", 10, input_shape=SHAPE)
+
+
 # --------------------------------------------------------- run directories (--resume)
 
 def _tiny(classes=2):
