@@ -107,10 +107,18 @@ def _check_hdf5_file(path: str) -> None:
     try:
         with h5py.File(path, "r"):
             pass
-    except OSError as err:
-        raise ValueError(
-            f"weights file {path!r} cannot be read: it is truncated or corrupted "
-            f"(h5py: {_first_line(err)})") from None
+    except _H5_READ_ERRORS as err:
+        raise _corrupted(path, err) from None
+
+
+# What h5py raises on a damaged file ("truncated file", "bad local heap signature",
+# "wrong B-tree signature"), depending on where the damage is.
+_H5_READ_ERRORS = (OSError, RuntimeError)
+
+
+def _corrupted(path: str, err) -> ValueError:
+    return ValueError(f"weights file {path!r} cannot be read: it is truncated or "
+                      f"corrupted (h5py: {_first_line(err)})")
 
 
 def _first_line(err) -> str:
@@ -187,8 +195,8 @@ def _file_mismatches(model, path) -> list[str]:
     read from the file's array shapes only (no data): ``[]`` when it fits.
 
     Each entry names our layer (and the file's key for it) and the mismatch; layers
-    the file has and the model lacks are listed too. Nested models are compared by
-    their own layers' counts only through Keras' load.
+    the file has and the model lacks are listed too. Layers that are models
+    themselves (nested models) are left to Keras' own load.
     """
     import h5py
 
@@ -224,8 +232,6 @@ def _file_mismatches(model, path) -> list[str]:
                         f"{'s' * (len(extra) > 1)} this model does not have (stored in "
                         f"the file as {_listing(extra, _MISMATCH_LIMIT)})")
     return problems
-
-
 
 
 def _describe_mismatch(message: str, model) -> str:
@@ -312,16 +318,6 @@ def load_weights(model, weights, *, keras_applications: str | None = None,
             f"{_describe_mismatch(str(err), model)}") from err
     except _H5_READ_ERRORS as err:  # h5py: a damaged block found while reading
         raise _corrupted(weights, err) from None
-
-
-# What h5py raises on a damaged file ("bad local heap signature", "wrong B-tree
-# signature", "truncated file"), depending on where the damage is.
-_H5_READ_ERRORS = (OSError, RuntimeError)
-
-
-def _corrupted(path: str, err) -> ValueError:
-    return ValueError(f"weights file {path!r} cannot be read: it is truncated or "
-                      f"corrupted (h5py: {_first_line(err)})")
 
 
 def _load_imagenet(model, keras_applications: str, kwargs: dict) -> None:

@@ -226,14 +226,20 @@ def _check_backup_fits(backup_dir: Path, model) -> None:
     """ValueError naming the backup when its weights do not fit ``model`` (a resume
     with another dataset, number of classes or input shape); Keras would fail inside
     ``fit`` with its internal layer paths."""
-    from keras_archs.weights import _file_mismatches
+    from keras_archs.weights import _H5_READ_ERRORS, _file_mismatches
 
     weights = backup_dir / "latest.weights.h5"
     if not weights.exists():
         return  # no backup yet: the run starts from its first epoch
     if not _h5_readable(weights):
         weights = weights.with_name(weights.name + ".bkp")  # Keras' fallback
-    problems = _file_mismatches(model, weights)
+    try:
+        problems = _file_mismatches(model, weights)
+    except _H5_READ_ERRORS as err:
+        raise ValueError(
+            f"the backup {str(weights)!r} is damaged ({type(err).__name__}: {err}), so "
+            "the run cannot resume; pass overwrite=True to start it again (nothing "
+            "was changed)") from None
     if problems:
         raise ValueError(
             f"the backup {str(weights)!r} does not fit {model.name} as built for this "
