@@ -120,6 +120,7 @@ def test_cifar_sized_model_runs_and_round_trips_through_keras_file(name, tmp_pat
     # keras_archs' loader: Keras' load_weights plus its check that no layer of the
     # file is left over (so it must find every model's layers as Keras keys them).
     load_weights(restored, weights)
+    # Bit-equal weights in the model whose logits were just checked equal: equal
+    # logits, without another forward pass (0.5 s a model).
     for ours, saved in zip(restored.weights, model.weights):
         np.testing.assert_array_equal(ours.numpy(), saved.numpy(), err_msg=ours.path)
-    _assert_same_outputs(restored(batch, training=False), expected)
