@@ -5,8 +5,13 @@ weights and PyTorch checkpoints of a model's torchvision/timm twin.
 
 * a path to a Keras 3 ``.weights.h5`` (``model.save_weights``) or a legacy ``.h5``
   weights file (the format keras.applications downloads) is checked for existence and
-  format, then loaded; a file that does not fit the architecture raises a ValueError
-  naming *our* layer, not Keras' internal ``conv2d_7`` path;
+  format and opened read-only before any layer is built, then loaded. Every failure
+  is a ValueError naming the file: a truncated or corrupted file (h5py's own error
+  is an OSError or RuntimeError deep inside Keras), a file that does not fit the
+  architecture (naming *our* layer and both shapes, not Keras' internal
+  ``conv2d_7`` path and a dump of variable values), and a file holding weights for
+  layers the model does not have, which Keras alone ignores without a word (the
+  file of a deeper model, or of the same model with its classifier on top);
 * ``"imagenet"`` builds the keras.applications counterpart with
   ``weights="imagenet"`` so Keras' own machinery downloads and caches the file, and
   copies it layer by layer (our layer names are keras.applications'). Offline, the
@@ -77,14 +82,55 @@ def check_weights_arg(weights, *, keras_applications: str | None, include_top: b
     if is_torch_checkpoint(weights):
         return
     if not weights.endswith(_WEIGHT_SUFFIXES):
+        hint = (" A .keras file is a whole saved model: load it with "
+                "keras.saving.load_model(path), or write its weights with "
+                "model.save_weights('NAME.weights.h5')."
+                if weights.endswith(".keras") else "")
         raise ValueError(
             f"weights file {weights!r} must end in .weights.h5 (Keras 3 "
             "save_weights), .h5 (legacy Keras weights) or "
-            f"{', '.join(TORCH_SUFFIXES)} (a PyTorch checkpoint of the model's twin)")
+            f"{', '.join(TORCH_SUFFIXES)} (a PyTorch checkpoint of the model's twin)."
+            + hint)
+    _check_hdf5_file(weights)
+
+
+def _check_hdf5_file(path: str) -> None:
+    """Open ``path`` read-only as HDF5: a truncated or foreign file fails here, with
+    its name, before any layer is built (h5py alone says "Unable to synchronously
+    open file (truncated file: eof = ...)")."""
     import h5py
 
-    if not h5py.is_hdf5(weights):
-        raise ValueError(f"weights file {weights!r} is not an HDF5 weights file")
+    if not h5py.is_hdf5(path):
+        raise ValueError(
+            f"weights file {path!r} is not an HDF5 weights file (it does not start "
+            "with the HDF5 signature: another format, or not a weights file)")
+    try:
+        with h5py.File(path, "r"):
+            pass
+    except _H5_READ_ERRORS as err:
+        raise _corrupted(path, err) from None
+
+
+# What h5py raises on a damaged file ("truncated file", "bad local heap signature",
+# "wrong B-tree signature"), depending on where the damage is.
+_H5_READ_ERRORS = (OSError, RuntimeError)
+
+
+def _corrupted(path: str, err) -> ValueError:
+    return ValueError(f"weights file {path!r} cannot be read: it is truncated or "
+                      f"corrupted (h5py: {_first_line(err)})")
+
+
+def _first_line(err) -> str:
+    lines = str(err).strip().splitlines()
+    return lines[0] if lines else type(err).__name__
+
+
+def _snake_case(name: str) -> str:
+    """Keras' ``naming.to_snake_case``: ``DepthwiseConv2D`` → ``depthwise_conv2d``."""
+    name = re.sub(r"\W+", "", name)
+    name = re.sub("(.)([A-Z][a-z]+)", r"\1_\2", name)
+    return re.sub("([a-z])([A-Z])", r"\1_\2", name).lower()
 
 
 def _keras_paths(model) -> dict[str, str]:
@@ -96,7 +142,7 @@ def _keras_paths(model) -> dict[str, str]:
     used: dict[str, int] = {}
     paths = {}
     for layer in model.layers:
-        key = re.sub(r"(?<!^)(?=[A-Z])", "_", type(layer).__name__).lower()
+        key = _snake_case(type(layer).__name__)
         if key in used:
             used[key] += 1
             key = f"{key}_{used[key]}"
@@ -106,22 +152,121 @@ def _keras_paths(model) -> dict[str, str]:
     return paths
 
 
+def _file_layer_keys(path: str) -> list[str]:
+    """The ``layers/<key>`` entries of a Keras 3 ``.weights.h5`` file that hold arrays."""
+    import h5py
+
+    keys = []
+    with h5py.File(path, "r") as f:
+        group = f.get("layers")
+        if not isinstance(group, h5py.Group):
+            return keys
+        for key, item in group.items():
+            found = []
+            if isinstance(item, h5py.Group):
+                item.visit(lambda name, item=item: found.append(name)
+                           if isinstance(item[name], h5py.Dataset) else None)
+            if found:
+                keys.append(key)
+    return keys
+
+
+def _extra_file_layers(path: str, model) -> list[str]:
+    """Layers a Keras 3 weights file holds weights for and ``model`` does not have.
+
+    Keras fills every layer of the model from the file but ignores what is left
+    over, so the file of a larger model (more blocks, a classifier on top) would
+    load into a smaller one without a word.
+    """
+    ours = _keras_paths(model)
+
+    def order(key):  # conv2d, conv2d_1, conv2d_2, ..., conv2d_10: the file's layer order
+        base, _, n = key.rpartition("_")
+        return (base, int(n)) if n.isdigit() else (key, -1)
+
+    return sorted((key for key in _file_layer_keys(path) if key not in ours), key=order)
+
+
+_MISMATCH_LIMIT = 8
+
+
+def _file_mismatches(model, path) -> list[str]:
+    """What keeps the Keras 3 ``.weights.h5`` file ``path`` from loading into ``model``,
+    read from the file's array shapes only (no data): ``[]`` when it fits.
+
+    Each entry names our layer (and the file's key for it) and the mismatch; layers
+    the file has and the model lacks are listed too. Layers that are models
+    themselves (nested models) are left to Keras' own load.
+    """
+    import h5py
+
+    path = os.fspath(path)
+    problems = []
+    ours = _keras_paths(model)
+    layers = {layer.name: layer for layer in model.layers}
+    with h5py.File(path, "r") as f:
+        stored = f.get("layers")
+        stored = stored if isinstance(stored, h5py.Group) else {}
+        for key, name in ours.items():
+            layer = layers[name]
+            if isinstance(layer, keras.Model):
+                continue
+            variables = list(layer._trainable_variables) + list(
+                layer._non_trainable_variables)
+            group = stored.get(f"{key}/vars") if key in stored else None
+            arrays = [] if group is None else [group[str(i)] for i in range(len(group))
+                                               if str(i) in group]
+            if len(arrays) != len(variables):
+                problems.append(
+                    f"layer {name!r} (stored in the file as {key!r}): this model has "
+                    f"{len(variables)} weight arrays, the file {len(arrays)}")
+                continue
+            for var, array in zip(variables, arrays):
+                if tuple(var.shape) != tuple(array.shape):
+                    problems.append(
+                        f"layer {name!r} ({var.path}): this model has shape "
+                        f"{tuple(var.shape)}, the file {tuple(array.shape)}")
+    extra = _extra_file_layers(path, model)
+    if extra:
+        problems.append(f"the file holds weights for {len(extra)} layer"
+                        f"{'s' * (len(extra) > 1)} this model does not have (stored in "
+                        f"the file as {_listing(extra, _MISMATCH_LIMIT)})")
+    return problems
+
+
 def _describe_mismatch(message: str, model) -> str:
-    """Turn Keras' load error into 'layer X: expected shape A, file has B'."""
-    names = re.findall(r"<\w+ name=([^,>]+)", message)
+    """Turn Keras' load error into 'N layers: 'a', 'b', ...; 'a': this model has
+    shape A, the file B' (Keras prints variable values and its internal names)."""
+    names = list(dict.fromkeys(re.findall(r"<\w+ name=([^,>]+)", message)))
     if names:
-        unique = list(dict.fromkeys(repr(n) for n in names))
-        where = f"layer{'s' if len(unique) > 1 else ''} {', '.join(unique)}"
+        shown = ", ".join(map(repr, names[:_MISMATCH_LIMIT]))
+        more = f" and {len(names) - _MISMATCH_LIMIT} more" if len(names) > _MISMATCH_LIMIT \
+            else ""
+        where = (f"{len(names)} layers do not match ({shown}{more})" if len(names) > 1
+                 else f"layer {names[0]!r} does not match")
+        first = names[0]
     else:
         paths = _keras_paths(model)
         hits = [k for k in sorted(paths, key=len, reverse=True)
                 if re.search(rf"\b{re.escape(k)}\b", message)]
-        where = (f"layer {paths[hits[0]]!r} (stored in the file as {hits[0]!r})"
-                 if hits else "one or more layers")
+        first = paths[hits[0]] if hits else None
+        where = (f"layer {first!r} (stored in the file as {hits[0]!r}) does not match"
+                 if hits else "one or more layers do not match")
     shapes = re.search(r"variable\.shape=(\([^)]*\)), Received: value\.shape=(\([^)]*\))",
                        message)
+    counts = re.search(r"expected (\d+) variables, but received (\d+) variables", message)
     if shapes:
-        where += f": this model has shape {shapes.group(1)}, the file {shapes.group(2)}"
+        where += (f"; {first!r}: this model has shape {shapes.group(1)}, the file "
+                  f"{shapes.group(2)}" if len(names) > 1 else
+                  f": this model has shape {shapes.group(1)}, the file {shapes.group(2)}")
+    elif counts:
+        detail = (f"this model's layer has {counts.group(1)} weight arrays, the file's "
+                  f"{counts.group(2)}")
+        where += f"; {first!r}: {detail}" if len(names) > 1 else f": {detail}"
+    else:  # e.g. h5py's own words for a damaged block inside one layer's group
+        reason = re.search(r"Example error message for object <[^>]*>:\s*\n\s*(.+)",
+                           message)
+        where += f" ({(reason.group(1) if reason else _first_line(message))[:200]})"
     return where
 
 
@@ -146,6 +291,21 @@ def load_weights(model, weights, *, keras_applications: str | None = None,
                 f"{', '.join(_models_with_torch_twins())}.")
         load_torch_weights(model, weights, torch_keys)
         return
+    # Also when called directly (not through a constructor): a missing, foreign or
+    # truncated file is named here, not by h5py deep inside Keras.
+    check_weights_arg(weights, keras_applications=None, include_top=False, classes=1)
+    try:
+        extra = _extra_file_layers(weights, model) if weights.endswith(".weights.h5") \
+            else []
+    except _H5_READ_ERRORS as err:
+        raise _corrupted(weights, err) from None
+    if extra:
+        raise ValueError(
+            f"weights file {weights!r} does not fit this architecture ({model.name}): "
+            f"the file holds weights for {len(extra)} layer{'s' * (len(extra) > 1)} "
+            f"this model does not have (stored in the file as "
+            f"{_listing(extra, _MISMATCH_LIMIT)}); is it the file of another model, "
+            "or of this model with another include_top or number of blocks?")
     try:
         with warnings.catch_warnings():
             # Keras warns about every container it skips before raising; the error
@@ -156,6 +316,8 @@ def load_weights(model, weights, *, keras_applications: str | None = None,
         raise ValueError(
             f"weights file {weights!r} does not fit this architecture ({model.name}): "
             f"{_describe_mismatch(str(err), model)}") from err
+    except _H5_READ_ERRORS as err:  # h5py: a damaged block found while reading
+        raise _corrupted(weights, err) from None
 
 
 def _load_imagenet(model, keras_applications: str, kwargs: dict) -> None:
@@ -271,7 +433,9 @@ def load_torch_weights(model, checkpoint, torch_keys) -> None:
     unused = [k for k in unused if not (optional and k.startswith(optional))]
     problems = []
     if mismatched:
-        problems.append("shape mismatch: " + "; ".join(mismatched[:10]))
+        more = f" (and {len(mismatched) - 3} more)" if len(mismatched) > 3 else ""
+        problems.append(f"shape mismatch in {len(mismatched)} arrays: "
+                        + "; ".join(mismatched[:3]) + more)
     if missing:
         problems.append("keys the model needs but the checkpoint lacks: "
                         + _listing(missing))
@@ -297,7 +461,7 @@ def load_torch_weights(model, checkpoint, torch_keys) -> None:
             f"{names}; {skipped[-1][2]}", stacklevel=3)
 
 
-def _listing(names, limit=12) -> str:
+def _listing(names, limit=6) -> str:
     names = list(names)
     more = f" … and {len(names) - limit} more" if len(names) > limit else ""
     return ", ".join(map(repr, names[:limit])) + more

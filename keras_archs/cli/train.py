@@ -76,7 +76,9 @@ def run(args):
 
     name = model_info(args.name).name  # "ResNet20" → "resnet20"
     run_dir = args.run_dir or os.path.join("runs", "train", name)
-    if args.resume and not has_run(run_dir):
+    if args.resume and not has_run(run_dir) and not (
+            os.path.isdir(run_dir) and os.listdir(run_dir)):
+        # (A directory with files but no run.json is refused by train().)
         print(f"--resume: no run in {run_dir} yet; starting a new one")
 
     from keras_archs.training.distribute import (

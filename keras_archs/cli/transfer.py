@@ -121,6 +121,12 @@ def run(args):
             check_positive_int(getattr(args, name), name)
     check_positive_int(args.fine_tune_epochs, "fine_tune_epochs", minimum=0)
     weights = resolve_weights(args.backbone, args.weights)
+    if weights not in (None, "imagenet") and not args.backbone.startswith("hub:"):
+        from keras_archs.weights import check_weights_arg
+
+        # A missing, foreign or truncated file fails before the data is loaded.
+        check_weights_arg(weights, keras_applications=None, include_top=False,
+                          classes=1)
 
     # Raw 0-255 pixels: the transfer model applies its backbone's preprocessing.
     common = dict(batch_size=args.batch_size, seed=args.seed, data_dir=args.data_dir,

@@ -14,7 +14,13 @@ A run directory holds one run of one model::
                   optimizer state, from which ``resume=True`` continues an
                   unfinished run, or a finished one up to a larger ``epochs``
 
-Nothing already in a run directory is deleted without ``overwrite=True``.
+Nothing already in a run directory is deleted without ``overwrite=True``, and a
+resume that cannot continue the run changes nothing in it: a ``run.json``,
+``log.csv`` or backup that is damaged or half-written (as a killed process leaves
+it), a directory without ``run.json``, a backup that does not fit the model (another
+dataset, number of classes or input shape) and another optimizer, schedule or dataset
+than the run's are refused with a ValueError naming the file, before training
+starts. A last ``log.csv`` row cut short by a kill is dropped and written again.
 """
 
 from __future__ import annotations
@@ -126,10 +132,14 @@ def prepare_run_dir(run_dir, *, model_name: str, config: dict | None = None,
     meta_path = run_dir / "run.json"
     if _has_results(run_dir) and not overwrite:
         if not meta_path.exists():
+            found = ", ".join(sorted(p.name + "/" * p.is_dir()
+                                     for p in run_dir.iterdir())[:8])
             raise ValueError(
-                f"run_dir {str(run_dir)!r} is not empty and is not a keras-archs run "
-                "directory; choose a new run_dir")
-        meta = json.loads(meta_path.read_text())
+                f"run_dir {str(run_dir)!r} is not empty ({found}) but has no run.json, "
+                "so it is not a keras-archs run directory (or its run.json was "
+                "removed) and cannot be resumed; choose a new run_dir (nothing was "
+                "changed)")
+        meta = _read_run_json(meta_path)
         previous = meta.get("model")
         if previous != model_name:
             raise ValueError(
@@ -143,7 +153,10 @@ def prepare_run_dir(run_dir, *, model_name: str, config: dict | None = None,
             status is None and (run_dir / "backup").exists())
         if unfinished:
             if resume:
-                done = restored_epoch(run_dir / "backup")  # a damaged backup fails here
+                # A damaged backup or log fails here, before anything is written.
+                done = restored_epoch(run_dir / "backup")
+                _read_log(run_dir / "log.csv")
+                _check_same_settings(run_dir, meta, config)
                 if epochs is not None and done >= epochs:
                     raise ValueError(
                         f"run_dir {str(run_dir)!r} has {done} epochs done already; "
@@ -155,6 +168,9 @@ def prepare_run_dir(run_dir, *, model_name: str, config: dict | None = None,
         done = meta.get("epochs_completed", meta.get("epochs"))
         if resume and epochs is not None and done is not None and epochs > done:
             _check_extensible(run_dir, meta, done)
+            restored_epoch(run_dir / "backup")
+            _read_log(run_dir / "log.csv")
+            _check_same_settings(run_dir, meta, config)
             return run_dir, _resumed(meta_path, meta, epochs)
         more = f"epochs=N with N > {done}" if done is not None else "more epochs"
         raise ValueError(
@@ -173,6 +189,24 @@ def prepare_run_dir(run_dir, *, model_name: str, config: dict | None = None,
     return run_dir, False
 
 
+def _read_run_json(meta_path: Path) -> dict:
+    """A run's ``run.json``; ValueError naming the file when it is damaged."""
+    try:
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    except (ValueError, UnicodeDecodeError) as err:  # JSONDecodeError is a ValueError
+        raise ValueError(
+            f"{str(meta_path)!r} is damaged ({type(err).__name__}: {err}), so the run "
+            "in its directory cannot be resumed; repair the file, pass "
+            "overwrite=True to start the run again, or choose another run_dir "
+            "(nothing was changed)") from None
+    if not isinstance(meta, dict):
+        raise ValueError(
+            f"{str(meta_path)!r} holds a {type(meta).__name__}, not the JSON object "
+            "keras-archs writes; repair the file, pass overwrite=True to start the "
+            "run again, or choose another run_dir (nothing was changed)")
+    return meta
+
+
 def _check_extensible(run_dir: Path, meta: dict, done: int) -> None:
     where = f"the finished run in {str(run_dir)!r}"
     if not (run_dir / "backup" / "training_metadata.json").exists():
@@ -186,6 +220,63 @@ def _check_extensible(run_dir: Path, meta: dict, done: int) -> None:
             f"{done} epochs; more epochs would change the schedule of the epochs "
             "already done, so it cannot continue; pass overwrite=True to train it "
             "again with the new epochs")
+
+
+def _check_backup_fits(backup_dir: Path, model) -> None:
+    """ValueError naming the backup when its weights do not fit ``model`` (a resume
+    with another dataset, number of classes or input shape); Keras would fail inside
+    ``fit`` with its internal layer paths."""
+    from keras_archs.weights import _H5_READ_ERRORS, _file_mismatches
+
+    weights = backup_dir / "latest.weights.h5"
+    if not weights.exists():
+        return  # no backup yet: the run starts from its first epoch
+    if not _h5_readable(weights):
+        weights = weights.with_name(weights.name + ".bkp")  # Keras' fallback
+    try:
+        problems = _file_mismatches(model, weights)
+    except _H5_READ_ERRORS as err:
+        raise ValueError(
+            f"the backup {str(weights)!r} is damaged ({type(err).__name__}: {err}), so "
+            "the run cannot resume; pass overwrite=True to start it again (nothing "
+            "was changed)") from None
+    if problems:
+        raise ValueError(
+            f"the backup {str(weights)!r} does not fit {model.name} as built for this "
+            f"run: {'; '.join(problems[:3])}"
+            f"{f' (and {len(problems) - 3} more)' if len(problems) > 3 else ''}. "
+            "Resume with the dataset, number of classes and input shape the run was "
+            "started with (see its run.json), or pass overwrite=True to start again "
+            "(nothing was changed)")
+
+
+# Settings that change what a backup holds or means: resuming with another one would
+# load optimizer state into the wrong optimizer, or train another task.
+_RESUME_SETTINGS = ("dataset", "optimizer", "lr_schedule")
+
+
+def _check_same_settings(run_dir: Path, meta: dict, config: dict | None) -> None:
+    from keras_archs.training.options import LR_SCHEDULES, OPTIMIZERS
+
+    names = {"optimizer": OPTIMIZERS, "lr_schedule": LR_SCHEDULES}
+    config = config or {}
+    for key in _RESUME_SETTINGS:
+        if key not in meta or key not in config:
+            continue
+        old, new = meta[key], config[key]
+        if key in names:
+            if key == "lr_schedule":  # None is the constant schedule
+                old, new = (v if v is not None else "constant" for v in (old, new))
+            # Instances (an optimizer, a Keras schedule) have no stable name to compare.
+            old, new = (v.lower() if isinstance(v, str) else v for v in (old, new))
+            if old not in names[key] or new not in names[key]:
+                continue
+        if old != new:
+            raise ValueError(
+                f"run_dir {str(run_dir)!r} holds a run started with {key}="
+                f"{meta[key]!r}, and resuming it with {key}={config[key]!r} would not "
+                f"continue it; resume with {key}={meta[key]!r}, or pass overwrite=True "
+                "to start again (nothing was changed)")
 
 
 def _resumed(meta_path: Path, meta: dict, epochs: int | None) -> bool:
@@ -217,21 +308,92 @@ def restored_epoch(backup_dir) -> int:
 
     Mirrors Keras: if the latest weights cannot be read (the process died while
     writing them) Keras falls back to the ``.bkp`` copies; without them it cannot
-    resume, and this raises ValueError before anything in the run is touched.
+    resume. Every backup Keras would misread raises ValueError naming the file
+    before anything in the run is touched: weights without the metadata that says
+    their epoch (or the reverse, which Keras would resume from fresh weights), a
+    damaged ``training_metadata.json``, unreadable ``.bkp`` copies.
     """
     backup_dir = Path(backup_dir)
     meta = backup_dir / "training_metadata.json"
     weights = backup_dir / "latest.weights.h5"
+    where = f"the backup in {str(backup_dir)!r}"
+    cannot = "so the run cannot resume; pass overwrite=True to start it again"
     if weights.exists() and not _h5_readable(weights):
-        meta = meta.with_name(meta.name + ".bkp")
-        if not weights.with_name(weights.name + ".bkp").exists():
+        previous = weights.with_name(weights.name + ".bkp")
+        if not previous.exists():
             raise ValueError(
-                f"the backup in {str(backup_dir)!r} is damaged (its weights file was "
-                "cut short) and has no previous copy, so the run cannot resume; pass "
-                "overwrite=True to start it again")
+                f"{where} is damaged (its weights file was cut short) and has no "
+                f"previous copy, {cannot}")
+        if not _h5_readable(previous):
+            raise ValueError(
+                f"{where} is damaged: neither {weights.name!r} nor its previous copy "
+                f"{previous.name!r} is a readable weights file, {cannot}")
+        meta = meta.with_name(meta.name + ".bkp")
+        weights = previous
     if not meta.exists():
+        if weights.exists():
+            raise ValueError(
+                f"{where} has weights ({weights.name!r}) but no {meta.name!r} to say "
+                "which epoch they belong to (the run was stopped while writing its "
+                f"first backup, or the file was removed), {cannot}")
         return 0
-    return int(json.loads(meta.read_text())["epoch"])
+    try:
+        epoch = json.loads(meta.read_text(encoding="utf-8"))["epoch"]
+    except (ValueError, KeyError, TypeError, UnicodeDecodeError) as err:
+        raise ValueError(
+            f"{where} is damaged: {meta.name!r} is not the JSON Keras writes "
+            f"({type(err).__name__}: {err}), {cannot}") from None
+    if not isinstance(epoch, int) or isinstance(epoch, bool) or epoch < 0:
+        raise ValueError(f"{where} is damaged: {meta.name!r} gives epoch {epoch!r}, "
+                         f"{cannot}")
+    if epoch > 0 and not weights.exists():
+        raise ValueError(
+            f"{where} records {epoch} finished epoch(s) in {meta.name!r} but has no "
+            f"weights file {weights.name!r} (Keras would continue from untrained "
+            f"weights), {cannot}")
+    return epoch
+
+
+def _read_log(log_path):
+    """The rows of a run's CSVLogger file, checked: ``(fieldnames, rows, torn)``.
+
+    A last row cut short (the process died while CSVLogger wrote it) is left out
+    and counted in ``torn``: its epoch was not backed up yet, so it is replayed.
+    Anything else that is not CSVLogger's format raises ValueError naming the file
+    and the line. The file is only read.
+    """
+    log_path = Path(log_path)
+    if not log_path.exists():
+        return None, [], 0
+    damaged = (f"the run's log {str(log_path)!r}", "; repair it or move it away to "
+               "resume the run (nothing was changed)")
+    try:
+        text = log_path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as err:
+        raise ValueError(f"{damaged[0]} cannot be read ({type(err).__name__}: "
+                         f"{err}){damaged[1]}") from None
+    if not text.strip():
+        return None, [], 0
+    lines = text.splitlines()
+    reader = csv.DictReader(lines)
+    fields = reader.fieldnames or []
+    if "epoch" not in fields:
+        raise ValueError(
+            f"{damaged[0]} has no 'epoch' column (its first line is {lines[0][:80]!r}),"
+            f" so it is not the log.csv keras-archs writes{damaged[1]}")
+    rows, torn = [], []
+    for row in reader:
+        complete = None not in row and None not in row.values() and \
+            (row["epoch"] or "").strip().isdigit()
+        if torn or not complete:
+            torn.append(reader.line_num)
+        else:
+            rows.append(row)
+    if len(torn) > 1:  # only the last row can be cut short by a kill
+        raise ValueError(
+            f"{damaged[0]} is damaged at line {torn[0]} ({lines[torn[0] - 1][:80]!r} "
+            f"is not a whole CSVLogger row) and rows follow it{damaged[1]}")
+    return fields, rows, len(torn)
 
 
 def reconcile_log(log_path, epoch: int, monitor: str | None = None):
@@ -240,18 +402,28 @@ def reconcile_log(log_path, epoch: int, monitor: str | None = None):
     A run killed between writing an epoch's row and saving its backup replays that
     epoch when it resumes, so its row would appear twice; the replayed epoch's row
     is dropped here (its weights were discarded by the restore) and written again.
-    Returns ``(rows kept, best value of monitor among them or None)``.
+    A last row cut short by the kill goes too. A log that is not CSVLogger's raises
+    ValueError naming the file, and is left as it is. Returns ``(rows kept, best
+    value of monitor among them or None)``.
     """
     log_path = Path(log_path)
-    if not log_path.exists() or not log_path.read_text().strip():
+    fields, rows, torn = _read_log(log_path)
+    if fields is None:
         return 0, None
-    with open(log_path, newline="") as f:
-        reader = csv.DictReader(f)
-        fields = reader.fieldnames
-        rows = list(reader)
     kept = [row for row in rows if int(row["epoch"]) < epoch]
-    if len(kept) != len(rows):
-        print(f"Resuming at epoch {epoch + 1}: dropping {len(rows) - len(kept)} "
+    values = []
+    for row in kept:
+        if monitor and row.get(monitor):
+            try:
+                values.append(float(row[monitor]))
+            except ValueError:
+                raise ValueError(
+                    f"the run's log {str(log_path)!r} has {monitor}="
+                    f"{row[monitor]!r} in the row of epoch {row['epoch']}, not a "
+                    "number; repair it or move it away to resume the run (nothing "
+                    "was changed)") from None
+    if len(kept) != len(rows) + torn:
+        print(f"Resuming at epoch {epoch + 1}: dropping {len(rows) + torn - len(kept)} "
               f"log row(s) of epochs whose weights were not backed up")
         tmp = log_path.with_name(log_path.name + ".tmp")
         with open(tmp, "w", newline="") as f:
@@ -259,7 +431,6 @@ def reconcile_log(log_path, epoch: int, monitor: str | None = None):
             writer.writeheader()
             writer.writerows(kept)
         os.replace(tmp, log_path)
-    values = [float(row[monitor]) for row in kept if monitor and row.get(monitor)]
     return len(kept), (max(values) if values else None)
 
 
@@ -427,18 +598,12 @@ def train(model_or_name, train_ds, val_ds=None, epochs: int = 10, *, optimizer="
               "mixed_precision": policy, "jit_compile": jit, "status": "running"}
     config.update(run_config or {})
     run_dir = dist.worker_run_dir(run_dir, strategy)
+    meta_path = Path(run_dir) / "run.json"
+    meta_before = meta_path.read_bytes() if meta_path.is_file() else None
     run_dir, resuming = prepare_run_dir(run_dir, model_name=name, config=config,
                                         resume=resume, overwrite=overwrite,
                                         epochs=epochs)
     monitor = "val_accuracy" if val_ds is not None else "accuracy"
-    best = None
-    epoch = 0
-    if resuming:
-        epoch = restored_epoch(run_dir / "backup")
-        _, best = reconcile_log(run_dir / "log.csv", epoch, monitor)
-        print(f"Resuming {name} in {run_dir} after epoch {epoch} of {epochs}")
-    # BackupAndRestore makes Keras start at `epoch` too (the same backup decides).
-    train_ds, fit_steps = _epoch_stream(train_ds, epoch if backup else 0, epochs)
 
     def build_and_compile():
         model = model_or_name
@@ -458,8 +623,22 @@ def train(model_or_name, train_ds, val_ds=None, epochs: int = 10, *, optimizer="
         return model
 
     scope = strategy.scope() if strategy is not None else contextlib.nullcontext()
-    with scope, dist.dtype_policy_scope(policy):
-        model = build_and_compile()
+    best = None
+    epoch = 0
+    try:
+        with scope, dist.dtype_policy_scope(policy):
+            model = build_and_compile()
+        if resuming:
+            epoch = restored_epoch(run_dir / "backup")
+            _check_backup_fits(run_dir / "backup", model)
+            _, best = reconcile_log(run_dir / "log.csv", epoch, monitor)
+            print(f"Resuming {name} in {run_dir} after epoch {epoch} of {epochs}")
+    except BaseException:
+        if resuming and meta_before is not None:
+            meta_path.write_bytes(meta_before)  # a failed resume changes nothing
+        raise
+    # BackupAndRestore makes Keras start at `epoch` too (the same backup decides).
+    train_ds, fit_steps = _epoch_stream(train_ds, epoch if backup else 0, epochs)
 
     # CSVLogger writes an epoch's row before BackupAndRestore records the epoch as
     # done: a crash in between replays the epoch and reconcile_log drops the stale

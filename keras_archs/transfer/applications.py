@@ -139,6 +139,17 @@ def _hub_backbone(handle, input_shape, trainable, signature, output_key):
 
 def _applications_backbone(name, input_shape, weights):
     constructor = _application(name)
+    if weights not in (None, "imagenet"):
+        # keras.applications would call model.load_weights(path) itself; ours names
+        # the file and the mismatched layer instead of dumping Keras' variable values.
+        from keras_archs.weights import load_weights
+
+        model = _applications_backbone(name, input_shape, None)
+        try:
+            load_weights(model, weights)
+        except ValueError as err:
+            raise ValueError(f"backbone 'applications:{name}': {err}") from None
+        return model
     try:
         return constructor(include_top=False, weights=weights, input_shape=input_shape)
     except ValueError as err:

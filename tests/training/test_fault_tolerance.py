@@ -127,6 +127,11 @@ def test_a_backup_torn_by_the_kill_falls_back_to_the_previous_one(tmp_path):
         restored_epoch(backup)  # Keras could not resume either
     (backup / "latest.weights.h5.bkp").write_bytes(b"")
     (backup / "training_metadata.json.bkp").write_text('{"epoch": 2, "batch": 0}')
+    with pytest.raises(ValueError, match="neither 'latest.weights.h5' nor its previous"):
+        restored_epoch(backup)  # Keras would copy the empty file back and fail on it
+    import h5py
+
+    h5py.File(backup / "latest.weights.h5.bkp", "w").close()  # a readable copy
     assert restored_epoch(backup) == 2
 
 
