@@ -46,8 +46,8 @@ from __future__ import annotations
 import keras
 
 from keras_archs._validation import (
-    check_bool, check_choice, check_int_sequence, check_model, check_name, check_number,
-    check_positive_int, check_rate, check_tensor_4d)
+    check_bool, check_choice, check_input_shape, check_int_sequence, check_model,
+    check_name, check_number, check_positive_int, check_rate, check_tensor_4d)
 from keras_archs.layers import (
     AdaptiveAveragePooling2D, LocalResponseNormalization, conv_bn_act)
 from keras_archs.models._builder import (
@@ -232,6 +232,9 @@ PRESETS = ("paper", "torchvision")
 # Total stride before inception (4a) of the paper layout: conv1, pool1, pool2, pool3
 # (2 each, "same" padding); CIFAR: one 3×3/2 pool with 1-pixel padding. Both round up.
 _STRIDE_AT_4A = {"imagenet": 16, "cifar": 2}
+# The torchvision layout's ceil-mode 3×3/2 pools need 2 pixels (after their 1-pixel
+# padding, 3): pool3 needs 2 ← pool2 4 ← pool1 8 ← conv1 (padded 3, 7×7/2) 15.
+_TORCHVISION_MIN_SIZE = 15
 
 
 def _side_at_4a(stem, side):
@@ -387,6 +390,7 @@ def GoogLeNet(include_top=True, weights=None, input_tensor=None, input_shape=Non
             raise ValueError("batch_norm must be True with preset='torchvision' "
                              "(torchvision's BasicConv2d is conv → BatchNorm → ReLU)")
         stem = "imagenet"
+        input_shape = check_input_shape(input_shape, min_size=_TORCHVISION_MIN_SIZE)
     stem = resolve_stem(stem, input_shape, weights)
     if dropout is None:
         dropout = 0.0 if stem == "cifar" else 0.2 if torchvision else 0.4
