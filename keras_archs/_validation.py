@@ -20,6 +20,15 @@ __all__ = [
     "check_number",
     "check_tensor_4d",
     "check_seed",
+    "check_name",
+    "check_label",
+    "check_activation",
+    "check_initializer",
+    "check_regularizer",
+    "check_size",
+    "check_min_spatial",
+    "check_bn",
+    "check_model",
 ]
 
 
@@ -81,8 +90,11 @@ def check_input_shape(input_shape, min_size: int = 1, name: str = "input_shape")
 
 
 def check_choice(value, name: str, choices):
-    """Raise ValueError unless ``value`` is one of ``choices``."""
-    if value not in choices:
+    """Raise ValueError unless ``value`` is one of ``choices``.
+
+    ``True`` is not ``1`` here (nor ``False`` ``0``) unless a choice is a bool."""
+    is_bool = isinstance(value, bool) and not any(isinstance(c, bool) for c in choices)
+    if is_bool or value not in choices:
         raise ValueError(
             f"{name} must be one of {', '.join(repr(c) for c in choices)}; "
             f"got {value!r}")
@@ -174,3 +186,124 @@ def check_seed(value, name: str = "seed"):
         raise ValueError(
             f"{name} must be None or an integer in [0, {MAX_SEED}], got {value}")
     return int(value)
+
+
+def check_name(value, name: str = "name", *, allow_none: bool = False):
+    """A layer name or the prefix of a block's layer names: a string without ``/``
+    (which Keras refuses in names), or ``None`` when allowed."""
+    if value is None and allow_none:
+        return None
+    if not isinstance(value, str):
+        allowed = "a string or None" if allow_none else "a string"
+        raise TypeError(f"{name} must be {allowed} (layer names are made from it), "
+                        f"got {value!r}")
+    if "/" in value:
+        raise ValueError(f"{name} must not contain '/' (Keras refuses it in layer "
+                         f"names), got {value!r}")
+    return value
+
+
+def check_label(value, name: str, *, allow_none: bool = False):
+    """A stage number or block letter that goes into layer names (``res2a``): an
+    integer >= 0 or a string without ``/``."""
+    if value is None and allow_none:
+        return None
+    if isinstance(value, str):
+        return check_name(value, name)
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be an integer or a string, got {value!r}")
+    if value < 0:
+        raise ValueError(f"{name} must be >= 0, got {value}")
+    return value
+
+
+def _keras_identifier(value, name, getter, what, example, allow_none):
+    if value is None:
+        if allow_none:
+            return None
+        raise TypeError(f"{name} must be {what} such as {example!r}, got None")
+    if isinstance(value, bool):
+        raise TypeError(f"{name} must be {what} such as {example!r}, got {value!r}")
+    try:
+        getter(value)
+    except (ValueError, TypeError, KeyError, AttributeError):
+        raise ValueError(f"{name} must be {what} such as {example!r}, got "
+                         f"{value!r}") from None
+    return value
+
+
+def check_activation(value, name: str = "activation", *, allow_none: bool = True):
+    """A Keras activation: its name (``"relu"``), a callable, or ``None``."""
+    import keras
+
+    return _keras_identifier(value, name, keras.activations.get,
+                             "a Keras activation name or a callable", "relu",
+                             allow_none)
+
+
+def check_initializer(value, name: str = "kernel_initializer", *,
+                      allow_none: bool = True):
+    """A Keras initializer: its name (``"he_normal"``), a config dict, an
+    ``Initializer``, or ``None`` (the layer's default)."""
+    import keras
+
+    return _keras_identifier(value, name, keras.initializers.get,
+                             "a Keras initializer (a name, a config dict or an "
+                             "Initializer)", "he_normal", allow_none)
+
+
+def check_regularizer(value, name: str = "kernel_regularizer", *,
+                      allow_none: bool = True):
+    """A Keras regularizer: its name (``"l2"``), a config dict, a ``Regularizer``,
+    or ``None``."""
+    import keras
+
+    return _keras_identifier(value, name, keras.regularizers.get,
+                             "a Keras regularizer (a name, a config dict or a "
+                             "Regularizer)", "l2", allow_none)
+
+
+def check_size(value, name: str, *, minimum: int = 1):
+    """A kernel size or stride: an integer >= ``minimum`` or a pair of them.
+
+    Returns ``value`` as given (an int stays an int)."""
+    if isinstance(value, (str, bytes)) or not (
+            isinstance(value, numbers.Integral) or isinstance(value, Sequence)):
+        raise TypeError(
+            f"{name} must be an integer >= {minimum} or a pair of them, got {value!r}")
+    if isinstance(value, Sequence):
+        check_int_sequence(value, name, minimum=minimum, length=2)
+    else:
+        check_positive_int(value, name, minimum=minimum)
+    return value
+
+
+def check_min_spatial(x, minimum, name: str = "x", why: str = ""):
+    """Raise ValueError if ``x``'s (known) height or width is below ``minimum``.
+
+    ``minimum`` is an int or a ``(height, width)`` pair; ``why`` is appended to the
+    message, e.g. ``" (a 3×3 stride-2 'valid' convolution)"``."""
+    low = minimum if isinstance(minimum, tuple) else (minimum, minimum)
+    h, w = x.shape[1], x.shape[2]
+    if (h is not None and h < low[0]) or (w is not None and w < low[1]):
+        raise ValueError(
+            f"{name} must be at least {low[0]}×{low[1]} pixels{why}, got "
+            f"{h}×{w} (shape {tuple(x.shape)})")
+    return x
+
+
+def check_bn(momentum, epsilon, *, momentum_name: str = "bn_momentum",
+             epsilon_name: str = "bn_epsilon"):
+    """BatchNorm's momentum (Keras' convention, in [0, 1)) and epsilon (> 0)."""
+    check_rate(momentum, momentum_name)
+    check_number(epsilon, epsilon_name, minimum=0, include_minimum=False)
+    return momentum, epsilon
+
+
+def check_model(model, name: str = "model"):
+    """Raise TypeError unless ``model`` is a ``keras.Model``."""
+    import keras
+
+    if not isinstance(model, keras.Model):
+        raise TypeError(f"{name} must be a keras.Model, got {type(model).__name__}")
+    return model

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from keras_archs._validation import (
-    check_bool, check_choice, check_positive_int, check_seed)
+    check_bool, check_choice, check_input_shape, check_positive_int, check_seed)
 
 __all__ = ["ModelInfo", "register_model", "create_model", "list_models", "model_info",
            "natural_key"]
@@ -264,6 +264,7 @@ def create_model(
     check_bool(features_only, "features_only")
     if input_shape is None:
         input_shape = info.default_input_shape
+    input_shape = check_input_shape(input_shape)
     if "classes" in kwargs:
         raise TypeError("create_model takes num_classes=, not classes=")
     check_positive_int(num_classes, "num_classes")

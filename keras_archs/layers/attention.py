@@ -20,7 +20,9 @@ from __future__ import annotations
 
 import keras
 
-from keras_archs._validation import check_positive_int, check_tensor_4d
+from keras_archs._validation import (
+    check_activation, check_initializer, check_name, check_positive_int,
+    check_tensor_4d)
 
 __all__ = ["ATTENTIONS", "apply_attention", "check_attention", "check_se_ratio",
            "se_block"]
@@ -50,13 +52,17 @@ def se_block(x, ratio=16, name=None, *, filters=None, activation="relu",
     if not isinstance(name, str) or not name:
         raise TypeError(f"name must be a non-empty string such as 'block1_se', got "
                         f"{name!r}")
+    check_name(name, "name")
+    check_activation(activation, "activation")
+    check_activation(gate, "gate")
+    check_initializer(kernel_initializer, "kernel_initializer")
     channels = x.shape[-1]
+    ratio = check_positive_int(ratio, "ratio")
     if filters is None:
-        ratio = check_positive_int(ratio, "ratio")
         if ratio > channels:
             raise ValueError(
-                f"ratio must be at most the channel count {channels} (the bottleneck "
-                f"would have no channel), got {ratio}")
+                f"ratio must be at most x's channel count {channels} when filters is "
+                f"None (the bottleneck would have no channel), got {ratio}")
         filters = channels // ratio
     else:
         filters = check_positive_int(filters, "filters")
@@ -76,6 +82,7 @@ def check_attention(attention, name="attention"):
 
     Returns ``attention`` unchanged; ``name`` is the argument named in the error.
     """
+    check_name(name, "name")
     if attention is None or callable(attention) or (
             isinstance(attention, str) and attention in ATTENTIONS):
         return attention
@@ -86,11 +93,16 @@ def check_attention(attention, name="attention"):
 def check_se_ratio(se_ratio, channels, attention="se", name="se_ratio"):
     """``se_ratio`` is a positive int; with ``attention="se"`` at most ``channels``
     (the smallest width the SE blocks gate), so every SE bottleneck keeps a channel."""
+    check_name(name, "name")
+    check_attention(attention)
+    if channels is not None:
+        check_positive_int(channels, "channels")
     se_ratio = check_positive_int(se_ratio, name)
     if attention == "se" and channels is not None and se_ratio > channels:
         raise ValueError(
-            f"{name} must be at most the channel count {channels} of the blocks it "
-            f"gates (the SE bottleneck would have no channel), got {se_ratio}")
+            f"{name} must be at most the channel count {channels} (channels, the width "
+            f"of the blocks attention='se' gates: the SE bottleneck would have no "
+            f"channel), got {se_ratio}")
     return se_ratio
 
 
@@ -105,7 +117,10 @@ def apply_attention(x, attention, name, ratio=16):
         name: layer-name prefix given to the attention (``"conv2_block1_se"``).
         ratio: SE reduction ratio (only for ``"se"``).
     """
+    check_tensor_4d(x, "x")
     attention = check_attention(attention)
+    check_name(name, "name", allow_none=attention is None)
+    check_se_ratio(ratio, x.shape[-1], attention, name="ratio")
     if attention is None:
         return x
     if isinstance(attention, str):  # "se", the only named one

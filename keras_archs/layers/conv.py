@@ -4,6 +4,11 @@ from __future__ import annotations
 
 import keras
 
+from keras_archs._validation import (
+    check_activation, check_bn, check_bool, check_choice, check_initializer,
+    check_min_spatial, check_name, check_positive_int, check_regularizer, check_size,
+    check_tensor_4d)
+
 __all__ = ["conv_bn_act"]
 
 
@@ -19,6 +24,27 @@ def conv_bn_act(x, filters, kernel_size, *, strides=1, padding="same", groups=1,
     into the convolution, as in the original VGG. ``use_bias`` defaults to
     ``not batch_norm`` (a bias before BatchNorm is redundant).
     """
+    check_tensor_4d(x, "x")
+    check_name(name, "name")
+    check_name(conv_suffix, "conv_suffix")
+    filters = check_positive_int(filters, "filters")
+    check_size(kernel_size, "kernel_size")
+    check_size(strides, "strides")
+    check_choice(padding, "padding", ("same", "valid"))
+    groups = check_positive_int(groups, "groups")
+    if filters % groups or (x.shape[-1] is not None and x.shape[-1] % groups):
+        raise ValueError(f"groups ({groups}) must divide filters ({filters}) and the "
+                         f"input channels ({x.shape[-1]})")
+    check_activation(activation, "activation")
+    check_bool(batch_norm, "batch_norm")
+    check_bool(use_bias, "use_bias", allow_none=True)
+    check_initializer(kernel_initializer, "kernel_initializer")
+    check_regularizer(kernel_regularizer, "kernel_regularizer")
+    check_bn(bn_momentum, bn_epsilon)
+    if padding == "valid":
+        check_min_spatial(x, kernel_size if isinstance(kernel_size, int)
+                          else tuple(kernel_size), "x",
+                          f" for a {kernel_size} 'valid' convolution")
     if use_bias is None:
         use_bias = not batch_norm
     fused = activation if not batch_norm else None

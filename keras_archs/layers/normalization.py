@@ -54,6 +54,7 @@ class LocalResponseNormalization(keras.layers.Layer):
         self.bias = float(bias)
         self.alpha = float(alpha)
         self.beta = float(beta)
+        self.input_spec = keras.layers.InputSpec(min_ndim=2)
 
     def call(self, inputs):
         x = ops.cast(inputs, "float32")

@@ -42,6 +42,7 @@ class AdaptiveAveragePooling2D(keras.layers.Layer):
         if isinstance(output_size, int) and not isinstance(output_size, bool):
             output_size = (check_positive_int(output_size, "output_size"),) * 2
         self.output_size = check_int_sequence(output_size, "output_size", length=2)
+        self.input_spec = keras.layers.InputSpec(ndim=4)
 
     def build(self, input_shape):
         h, w = input_shape[1], input_shape[2]

@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import keras
 
-from keras_archs._validation import check_positive_int
+from keras_archs._validation import (
+    check_activation, check_bool, check_name, check_positive_int, check_size,
+    check_tensor_4d)
 
 __all__ = ["ChannelZeroPadding", "subsample", "zero_pad_shortcut", "residual_add"]
 
@@ -31,6 +33,7 @@ class ChannelZeroPadding(keras.layers.Layer):
         super().__init__(**kwargs)
         self.before = check_positive_int(before, "before", minimum=0)
         self.after = check_positive_int(after, "after", minimum=0)
+        self.input_spec = keras.layers.InputSpec(min_ndim=2)
 
     def call(self, inputs):
         rank = len(inputs.shape)
@@ -54,6 +57,9 @@ def subsample(x, strides, *, name=None):
 
     keras.applications' ResNetV2 downsamples its identity shortcuts this way.
     """
+    check_tensor_4d(x, "x")
+    check_size(strides, "strides")
+    check_name(name, "name", allow_none=True)
     return keras.layers.MaxPooling2D(1, strides=strides, name=name)(x)
 
 
@@ -63,13 +69,17 @@ def zero_pad_shortcut(x, filters, strides, *, name):
     The extra channels are split between both sides, as in the common CIFAR ResNet
     implementations (half before, half after).
     """
-    if strides != 1:
-        x = subsample(x, strides, name=f"{name}_pool")
+    check_tensor_4d(x, "x")
+    filters = check_positive_int(filters, "filters")
+    check_size(strides, "strides")
+    check_name(name, "name")
     extra = filters - x.shape[-1]
     if extra < 0:
         raise ValueError(
-            f"an option-A (zero-padding) shortcut cannot reduce channels: "
-            f"{x.shape[-1]} → {filters}; use shortcut='B'")
+            f"an option-A (zero-padding) shortcut cannot reduce channels: x has "
+            f"{x.shape[-1]}, filters is {filters}; use shortcut='B'")
+    if strides not in (1, (1, 1)):
+        x = subsample(x, strides, name=f"{name}_pool")
     if extra:
         x = ChannelZeroPadding(extra // 2, extra - extra // 2, name=f"{name}_pad")(x)
     return x
@@ -83,6 +93,16 @@ def residual_add(shortcut, residual, *, activation="relu", add_name=None,
     sum, but Keras orders a model's layers (and so the variables in a
     ``.weights.h5`` file) by walking the graph through those inputs in order.
     """
+    check_tensor_4d(shortcut, "shortcut")
+    check_tensor_4d(residual, "residual")
+    if tuple(shortcut.shape[1:]) != tuple(residual.shape[1:]):
+        raise ValueError(
+            f"shortcut and residual must have the same shape to be added, got "
+            f"{tuple(shortcut.shape)} and {tuple(residual.shape)}")
+    check_activation(activation, "activation")
+    check_name(add_name, "add_name", allow_none=True)
+    check_name(out_name, "out_name", allow_none=True)
+    check_bool(shortcut_first, "shortcut_first")
     inputs = [shortcut, residual] if shortcut_first else [residual, shortcut]
     x = keras.layers.Add(name=add_name)(inputs)
     if activation is not None:

@@ -23,13 +23,13 @@ from keras_archs._validation import check_positive_int
 __all__ = ["ChannelShuffle", "ChannelSplit"]
 
 
-def _channels(input_shape, groups, what):
+def _channels(input_shape, groups, what, argument="groups"):
     channels = input_shape[-1]
     if channels is None:
         raise ValueError(f"{what} needs a known number of channels, got input shape "
                          f"{tuple(input_shape)}")
     if channels % groups:
-        raise ValueError(f"groups ({groups}) must divide the number of channels "
+        raise ValueError(f"{argument} ({groups}) must divide the number of channels "
                          f"({channels}) of {what}'s input")
     return channels
 
@@ -49,6 +49,8 @@ class ChannelShuffle(keras.layers.Layer):
     def __init__(self, groups, **kwargs):
         super().__init__(**kwargs)
         self.groups = check_positive_int(groups, "groups")
+        # (batch, height, width, channels): call() reshapes with height and width
+        self.input_spec = keras.layers.InputSpec(ndim=4)
 
     def build(self, input_shape):
         _channels(input_shape, self.groups, f"ChannelShuffle {self.name!r}")
@@ -83,9 +85,11 @@ class ChannelSplit(keras.layers.Layer):
     def __init__(self, num_splits=2, **kwargs):
         super().__init__(**kwargs)
         self.num_splits = check_positive_int(num_splits, "num_splits")
+        self.input_spec = keras.layers.InputSpec(min_ndim=2)
 
     def build(self, input_shape):
-        _channels(input_shape, self.num_splits, f"ChannelSplit {self.name!r}")
+        _channels(input_shape, self.num_splits, f"ChannelSplit {self.name!r}",
+                  "num_splits")
         super().build(input_shape)
 
     def call(self, inputs):

@@ -12,10 +12,12 @@ from __future__ import annotations
 import keras
 
 from keras_archs._validation import (
-    check_bool, check_choice, check_input_shape, check_positive_int)
+    check_activation, check_bool, check_choice, check_input_shape, check_name,
+    check_positive_int)
 from keras_archs.weights import check_weights_arg, load_weights
 
-__all__ = ["check_common_args", "model_input", "classifier_head", "finish_model",
+__all__ = ["check_common_args", "input_shape_of", "model_input", "classifier_head",
+           "finish_model",
            "resolve_stem", "STEMS"]
 
 POOLINGS = (None, "avg", "max")
@@ -26,31 +28,63 @@ CIFAR_MAX_SIZE = 64
 
 def check_common_args(*, include_top, weights, input_tensor, input_shape, pooling,
                       classes, classifier_activation, keras_applications=None,
-                      min_size=1, default_shape=(224, 224, 3)):
-    """Validate the keras.applications arguments; returns the resolved input shape."""
+                      min_size=1, default_shape=(224, 224, 3), name=None,
+                      flatten_top=False):
+    """Validate the keras.applications arguments; returns the resolved input shape.
+
+    ``name`` is the model's name (``None``: the builder's default); ``flatten_top``
+    says the classifier flattens the feature map (VGG, AlexNet, LeNet), so with
+    ``include_top=True`` the height and width must be fixed.
+    """
     check_bool(include_top, "include_top")
     check_choice(pooling, "pooling", POOLINGS)
     check_positive_int(classes, "classes (num_classes)")
-    if classifier_activation is not None and not isinstance(classifier_activation, str) \
-            and not callable(classifier_activation):
-        raise TypeError("classifier_activation must be a string, a callable or None")
+    check_activation(classifier_activation, "classifier_activation")
+    check_name(name, "name", allow_none=True)
+    if keras_applications is not None and (
+            not isinstance(keras_applications, str)
+            or not callable(getattr(keras.applications, keras_applications, None))):
+        raise ValueError(
+            "keras_applications must be None or the name of a keras.applications "
+            f"constructor such as 'ResNet50', got {keras_applications!r}")
     check_weights_arg(weights, keras_applications=keras_applications,
                       include_top=include_top, classes=classes,
                       classifier_activation=classifier_activation)
-    if input_tensor is not None:
-        if not keras.backend.is_keras_tensor(input_tensor):
-            raise TypeError(
-                "input_tensor must be a Keras tensor (from keras.Input or a layer "
-                f"output), got {type(input_tensor).__name__}")
-        shape = tuple(input_tensor.shape[1:])
-        if input_shape is not None and tuple(input_shape) != shape:
+    input_shape = input_shape_of(input_tensor, input_shape)
+    if input_shape is None:
+        input_shape = default_shape
+    shape = check_input_shape(
+        input_shape, min_size=min_size,
+        name="input_shape" if input_tensor is None else "input_tensor's shape")
+    if flatten_top and include_top and None in shape[:2]:
+        raise ValueError(
+            f"input_shape {shape} has no fixed height and width, which the "
+            "classifier's Flatten needs with include_top=True; give them, or use "
+            "include_top=False")
+    return shape
+
+
+def input_shape_of(input_tensor, input_shape):
+    """The input shape a constructor builds for: ``input_tensor``'s (checked against
+    ``input_shape`` when both are given) or ``input_shape``; ``None`` if neither."""
+    if input_tensor is None:
+        return input_shape
+    if not keras.backend.is_keras_tensor(input_tensor):
+        raise TypeError(
+            "input_tensor must be a Keras tensor (from keras.Input or a layer "
+            f"output), got {type(input_tensor).__name__}")
+    shape = tuple(input_tensor.shape[1:])
+    if len(shape) != 3:
+        raise ValueError(
+            "input_tensor must be 4-D (batch, height, width, channels), got shape "
+            f"{tuple(input_tensor.shape)}")
+    if input_shape is not None:
+        check_input_shape(input_shape)
+        if tuple(input_shape) != shape:
             raise ValueError(
                 f"input_shape {tuple(input_shape)} does not match input_tensor's shape "
                 f"{shape}")
-        input_shape = shape
-    if input_shape is None:
-        input_shape = default_shape
-    return check_input_shape(input_shape, min_size=min_size)
+    return shape
 
 
 def resolve_stem(stem: str, input_shape, weights=None) -> str:

@@ -32,8 +32,8 @@ from dataclasses import replace
 import keras
 
 from keras_archs._validation import (
-    check_bool, check_choice, check_int_sequence, check_number, check_positive_int,
-    check_rate, check_tensor_4d)
+    check_bool, check_choice, check_initializer, check_int_sequence, check_label,
+    check_name, check_number, check_positive_int, check_rate, check_tensor_4d)
 from keras_archs.layers.attention import (
     apply_attention, check_attention, check_se_ratio, se_block)
 from keras_archs.layers.residual import residual_add, subsample, zero_pad_shortcut
@@ -63,6 +63,7 @@ def timm_se(x, name):
     ``{name}_expand`` here. Equals ``se_block(x, 16)`` whenever ``C / 16`` is a
     multiple of 8 (every ImageNet SE-ResNet stage).
     """
+    check_tensor_4d(x, "x")
     return se_block(x, name=name, filters=make_divisible(x.shape[-1] / 16))
 
 
@@ -190,6 +191,9 @@ def _names_for(naming, name, stage, block, preact):
     check_choice(naming, "naming", NAMINGS)
     if naming == "keras" and not isinstance(name, str):
         raise TypeError(f"name must be a string such as 'conv2_block1', got {name!r}")
+    check_name(name, "name", allow_none=True)
+    check_label(stage, "stage", allow_none=True)
+    check_label(block, "block", allow_none=True)
     if naming == "tf_official":
         check_positive_int(stage, "stage")
         if not isinstance(block, str) or not block:
@@ -209,6 +213,7 @@ def _unit(x, widths, kernels, *, kernel_size, strides, stride_index, groups, pre
     attention = check_attention(attention)
     se_ratio = check_se_ratio(se_ratio, widths[-1], attention)
     dropout_rate = check_rate(dropout_rate, "dropout_rate")
+    check_initializer(preset_overrides["kernel_initializer"], "kernel_initializer")
     preset = resolve_preset(preset, **preset_overrides)
     use_bias = preset.use_bias if use_bias is None else check_bool(use_bias, "use_bias")
     names = _names_for(naming, name, stage, block, preact)
@@ -336,6 +341,7 @@ def _official_block(input_tensor, kernel_size, filters, stage, block, strides,
     stage = check_positive_int(stage, "stage")
     if not isinstance(block, str) or not block:
         raise TypeError(f"block must be a non-empty string such as 'a', got {block!r}")
+    check_label(block, "block")
     strides = check_strides(strides)
     check_choice(naming, "naming", NAMINGS)
     check_bool(use_l2_regularizer, "use_l2_regularizer")
@@ -400,9 +406,9 @@ def identity_block(input_tensor, kernel_size, filters, stage, block,
     filters = check_int_sequence(filters, "filters", length=3)
     if input_tensor.shape[-1] != filters[2]:
         raise ValueError(
-            f"identity_block needs an input with filters[2] = {filters[2]} channels "
-            f"(the shortcut adds it unchanged), got {input_tensor.shape[-1]}; use "
-            "conv_block to change the channel count")
+            f"identity_block's input_tensor must have filters[2] = {filters[2]} "
+            f"channels (the shortcut adds it unchanged), got {input_tensor.shape[-1]}; "
+            "use conv_block to change the channel count")
     return _official_block(input_tensor, kernel_size, filters, stage, block, 1,
                            use_l2_regularizer, batch_norm_decay, batch_norm_epsilon,
                            naming, shortcut="B")

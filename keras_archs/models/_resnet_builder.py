@@ -18,10 +18,11 @@ import re
 import keras
 
 from keras_archs._validation import (
-    check_bool, check_choice, check_input_shape, check_int_sequence, check_positive_int,
-    check_same_length)
+    check_bool, check_choice, check_initializer, check_input_shape, check_int_sequence,
+    check_model, check_positive_int, check_same_length)
 from keras_archs.models._builder import (
-    check_common_args, classifier_head, finish_model, model_input, resolve_stem)
+    check_common_args, classifier_head, finish_model, input_shape_of, model_input,
+    resolve_stem)
 from keras_archs.models._presets import NAMINGS, _Names, block_letter, resolve_preset
 from keras_archs.models._residual import (
     SHORTCUTS, basic_block, batch_norm, bottleneck_block, check_attention,
@@ -70,6 +71,7 @@ def resnet_torch_keys(model):
     ``layer1.0.conv1``, ``layer1.0.downsample.0``, ``layer1.0.se.fc1``, ``fc``);
     our ``conv{s}_block{b}_{i}_conv`` is stage ``s - 1``, block ``b - 1`` there.
     """
+    check_model(model)
     keys = {"predictions": "fc"}
     for layer in model.layers:
         if not layer.weights:
@@ -239,6 +241,7 @@ def ResNet(block_fn=None, stack_sizes=None, filters=IMAGENET_FILTERS, include_to
     check_se_ratio(se_ratio, min(out_channels), attention)
     if preset is None:
         preset = "keras_applications" if kind == "bottleneck" else "torchvision"
+    check_initializer(kernel_initializer, "kernel_initializer")
     preset = resolve_preset(preset, kernel_initializer=kernel_initializer, l2=l2)
     # torchvision's basic nets and the TF official nets have no convolution biases.
     use_bias = preset.use_bias and kind == "bottleneck" if use_bias is None \
@@ -247,7 +250,7 @@ def ResNet(block_fn=None, stack_sizes=None, filters=IMAGENET_FILTERS, include_to
         include_top=include_top, weights=weights, input_tensor=input_tensor,
         input_shape=input_shape, pooling=pooling, classes=classes,
         classifier_activation=classifier_activation,
-        keras_applications=keras_applications)
+        keras_applications=keras_applications, name=name)
     stem = resolve_stem(stem, input_shape, weights=weights)
     if stem == "cifar":
         preset = resolve_preset(preset, **CIFAR_BN)
@@ -259,8 +262,8 @@ def ResNet(block_fn=None, stack_sizes=None, filters=IMAGENET_FILTERS, include_to
         raise ValueError(
             f"strides {strides} with the {stem} stem downsample by {total_stride}, "
             f"which would shrink input_shape {tuple(input_shape)} below 1×1: height "
-            f"and width must be at least {total_stride} (or use smaller strides, or "
-            f"stem='cifar')")
+            f"and width must be at least {total_stride} (or use smaller strides"
+            f"{', or stem=' + repr('cifar') if stem == 'imagenet' else ''})")
     if name is None:
         name = f"resnet{_depth_of(kind, stack_sizes)}{'v2' if preact else ''}"
         if stem == "cifar":
@@ -325,9 +328,7 @@ def imagenet_constructor(label, doc, *, base_name=None, keras_app=None, **config
     def constructor(include_top=True, weights=None, input_tensor=None, input_shape=None,
                     pooling=None, classes=1000, classifier_activation="softmax",
                     name=None, *, stem="auto", **kwargs):
-        shape = input_shape
-        if input_tensor is not None and keras.backend.is_keras_tensor(input_tensor):
-            shape = tuple(input_tensor.shape[1:])
+        shape = input_shape_of(input_tensor, input_shape)
         resolved = resolve_stem(stem, check_input_shape(shape or (224, 224, 3)),
                                 weights=weights)
         app = keras_app if resolved == "imagenet" and not kwargs else None

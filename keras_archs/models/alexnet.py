@@ -76,7 +76,7 @@ def AlexNet(include_top=True, weights=None, input_tensor=None, input_shape=None,
     input_shape = check_common_args(
         include_top=include_top, weights=weights, input_tensor=input_tensor,
         input_shape=input_shape, pooling=pooling, classes=classes,
-        classifier_activation=classifier_activation)
+        classifier_activation=classifier_activation, name=name, flatten_top=True)
     stem = resolve_stem(stem, input_shape, weights)
     check_input_shape(input_shape, min_size=_MIN_SIZE[stem])
     if name is None:

@@ -44,10 +44,12 @@ import re
 import keras
 
 from keras_archs._validation import (
-    check_bool, check_choice, check_input_shape, check_int_sequence, check_number,
-    check_positive_int, check_rate, check_tensor_4d)
+    check_bn, check_bool, check_choice, check_input_shape, check_int_sequence,
+    check_min_spatial, check_name, check_number, check_positive_int, check_rate,
+    check_tensor_4d)
 from keras_archs.models._builder import (
-    check_common_args, classifier_head, finish_model, model_input, resolve_stem)
+    check_common_args, classifier_head, finish_model, input_shape_of, model_input,
+    resolve_stem)
 from keras_archs.registry import register_model
 
 __all__ = [
@@ -82,9 +84,11 @@ def dense_layer(x, growth_rate, *, name, bottleneck=True, bn_size=4,
     ``{name}_1_bn``, ``{name}_1_relu``, ``{name}_2_conv``, ``{name}_concat``.
     """
     check_tensor_4d(x)
+    check_name(name, "name")
     growth_rate = check_positive_int(growth_rate, "growth_rate")
     bn_size = check_positive_int(bn_size, "bn_size")
     check_bool(bottleneck, "bottleneck")
+    check_bn(bn_momentum, bn_epsilon)
     # Pre-activation: BN-ReLU come before each convolution (the paper's composite H).
     y = _bn(x, bn_momentum, bn_epsilon, f"{name}_0_bn")
     y = keras.layers.Activation("relu", name=f"{name}_0_relu")(y)
@@ -105,6 +109,8 @@ def dense_block(x, num_layers, growth_rate, name, *, bottleneck=True, bn_size=4,
     ``num_layers`` dense layers named ``{name}_block1``, ``{name}_block2``, ...; the
     output has ``input channels + num_layers · growth_rate`` channels.
     """
+    check_tensor_4d(x)
+    check_name(name, "name")
     num_layers = check_positive_int(num_layers, "num_layers")
     growth_rate = check_positive_int(growth_rate, "growth_rate")
     for i in range(1, num_layers + 1):
@@ -128,11 +134,14 @@ def transition_block(x, compression=0.5, name="transition", *, bn_momentum=0.99,
     ``{name}_pool``.
     """
     check_tensor_4d(x)
+    check_name(name, "name")
     compression = _check_compression(compression)
+    check_bn(bn_momentum, bn_epsilon)
+    check_min_spatial(x, 2, "x", " for the transition's 2×2 average pooling")
     channels = int(x.shape[-1] * compression)
     if channels < 1:
-        raise ValueError(f"compression {compression} leaves no channel of the "
-                         f"{x.shape[-1]} input channels")
+        raise ValueError(f"compression {compression} leaves no channel of x's "
+                         f"{x.shape[-1]} channels")
     x = _bn(x, bn_momentum, bn_epsilon, f"{name}_bn")
     x = keras.layers.Activation("relu", name=f"{name}_relu")(x)
     x = keras.layers.Conv2D(channels, 1, use_bias=False, name=f"{name}_conv")(x)
@@ -222,7 +231,7 @@ def DenseNet(blocks, growth_rate=32, include_top=True, weights=None, input_tenso
         include_top=include_top, weights=weights, input_tensor=input_tensor,
         input_shape=input_shape, pooling=pooling, classes=classes,
         classifier_activation=classifier_activation,
-        keras_applications=keras_applications)
+        keras_applications=keras_applications, name=name)
     stem = resolve_stem(stem, input_shape, weights)
     momentum, epsilon = PRESETS[preset]
     if stem == "cifar":
@@ -317,9 +326,7 @@ def _constructor(label, blocks, growth_rate, keras_app):
     def constructor(include_top=True, weights=None, input_tensor=None, input_shape=None,
                     pooling=None, classes=1000, classifier_activation="softmax",
                     name=None, *, stem="auto", preset="keras", **kwargs):
-        shape = input_shape
-        if input_tensor is not None and keras.backend.is_keras_tensor(input_tensor):
-            shape = tuple(input_tensor.shape[1:])
+        shape = input_shape_of(input_tensor, input_shape)
         resolved = resolve_stem(stem, check_input_shape(shape or (224, 224, 3)),
                                 weights)
         check_choice(preset, "preset", tuple(PRESETS))

@@ -42,10 +42,11 @@ import re
 import keras
 
 from keras_archs._validation import (
-    check_choice, check_input_shape, check_int_sequence, check_number,
+    check_bn, check_input_shape, check_int_sequence, check_name, check_number,
     check_positive_int, check_rate, check_same_length, check_tensor_4d)
 from keras_archs.models._builder import (
-    check_common_args, classifier_head, finish_model, model_input, resolve_stem)
+    check_common_args, classifier_head, finish_model, input_shape_of, model_input,
+    resolve_stem)
 from keras_archs.registry import register_model
 
 __all__ = [
@@ -75,6 +76,15 @@ class ChannelSlice(keras.layers.Layer):
         if self.stop is not None and self.stop <= self.start:
             raise ValueError(f"stop must be greater than start, got start={start}, "
                              f"stop={stop}")
+        self.input_spec = keras.layers.InputSpec(min_ndim=2)
+
+    def build(self, input_shape):
+        channels = input_shape[-1]
+        if channels is not None and self.start >= channels:
+            raise ValueError(f"start ({self.start}) must be below the number of "
+                             f"channels ({channels}) of ChannelSlice {self.name!r}'s "
+                             "input: the slice would be empty")
+        super().build(input_shape)
 
     def call(self, inputs):
         return inputs[..., self.start:self.stop]
@@ -139,6 +149,8 @@ def dual_path_block(x, filters, residual_channels, dense_channels, *, groups=32,
             ``{name}_out``.
     """
     check_tensor_4d(x)
+    check_name(name, "name")
+    check_bn(bn_momentum, bn_epsilon)
     filters = check_positive_int(filters, "filters")
     residual_channels = check_positive_int(residual_channels, "residual_channels")
     dense_channels = check_positive_int(dense_channels, "dense_channels")
@@ -268,7 +280,7 @@ def DPN(stage_sizes, filters, residual_channels, dense_channels, groups=32,
     input_shape = check_common_args(
         include_top=include_top, weights=weights, input_tensor=input_tensor,
         input_shape=input_shape, pooling=pooling, classes=classes,
-        classifier_activation=classifier_activation)
+        classifier_activation=classifier_activation, name=name)
     stem = resolve_stem(stem, input_shape, weights)
     total_stride = (4 if stem == "imagenet" else 1)
     for s in strides:
@@ -349,9 +361,7 @@ def _constructor(depth, cifar_default=False):
             input_shape = (32, 32, 3) if cifar_default else (224, 224, 3)
         if classes is None:
             classes = 10 if cifar_default else 1000
-        shape = input_shape if input_tensor is None or not \
-            keras.backend.is_keras_tensor(input_tensor) else \
-            tuple(input_tensor.shape[1:])
+        shape = input_shape_of(input_tensor, input_shape)
         resolved = resolve_stem(stem, check_input_shape(shape), weights)
         if name is None:
             name = f"dpn{depth}" + ("_cifar" if resolved == "cifar" and

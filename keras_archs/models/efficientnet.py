@@ -39,8 +39,8 @@ from dataclasses import dataclass
 import keras
 
 from keras_archs._validation import (
-    check_input_shape, check_number, check_positive_int, check_rate,
-    check_tensor_4d)
+    check_activation, check_bn, check_bool, check_input_shape, check_name, check_number,
+    check_positive_int, check_rate, check_tensor_4d)
 from keras_archs.layers.attention import se_block
 from keras_archs.models._builder import (
     check_common_args, classifier_head, finish_model, model_input, resolve_stem)
@@ -65,6 +65,12 @@ class MBConvStage:
     expand_ratio: int
     strides: int
     se_ratio: float = 0.25
+
+    def __post_init__(self):
+        for field in ("kernel_size", "repeats", "filters_in", "filters_out",
+                      "expand_ratio", "strides"):
+            check_positive_int(getattr(self, field), field)
+        check_number(self.se_ratio, "se_ratio", minimum=0.0, maximum=1.0)
 
 
 # Tan & Le, Table 1 (EfficientNet-B0; the 224×224 resolutions are the stage inputs).
@@ -112,6 +118,10 @@ def round_filters(filters, width_coefficient, divisor=8):
 
     Rounds to the nearest multiple, but never more than 10 % below the exact value.
     """
+    check_positive_int(filters, "filters")
+    check_number(width_coefficient, "width_coefficient", minimum=0,
+                 include_minimum=False)
+    check_positive_int(divisor, "divisor")
     exact = filters * width_coefficient
     rounded = max(divisor, int(exact + divisor / 2) // divisor * divisor)
     if rounded < 0.9 * exact:
@@ -121,6 +131,9 @@ def round_filters(filters, width_coefficient, divisor=8):
 
 def round_repeats(repeats, depth_coefficient):
     """Scale a stage's block count by the depth coefficient, rounding up."""
+    check_positive_int(repeats, "repeats")
+    check_number(depth_coefficient, "depth_coefficient", minimum=0,
+                 include_minimum=False)
     return int(math.ceil(depth_coefficient * repeats))
 
 
@@ -178,6 +191,10 @@ def mbconv_block(x, filters_out, *, kernel_size=3, strides=1, expand_ratio=1,
     if not isinstance(name, str) or not name:
         raise TypeError(f"name must be a non-empty string such as 'block1a_', got "
                         f"{name!r}")
+    check_name(name, "name")
+    check_bool(id_skip, "id_skip")
+    check_activation(activation, "activation")
+    check_bn(bn_momentum, bn_epsilon)
     inputs = x
     filters_in = x.shape[-1]
     filters = filters_in * expand_ratio
@@ -310,13 +327,13 @@ def EfficientNet(width_coefficient=None, depth_coefficient=None, default_size=No
     drop_connect_rate = check_rate(drop_connect_rate, "drop_connect_rate")
     depth_divisor = check_positive_int(depth_divisor, "depth_divisor")
     stages = _check_blocks_args(blocks_args)
-    if not isinstance(activation, str) and not callable(activation):
-        raise TypeError(f"activation must be a string or a callable, got {activation!r}")
+    check_activation(activation, "activation", allow_none=False)
     shape = check_common_args(
         include_top=include_top, weights=weights, input_tensor=input_tensor,
         input_shape=input_shape, pooling=pooling, classes=classes,
         classifier_activation=classifier_activation,
-        keras_applications=keras_applications, default_shape=(size, size, 3))
+        keras_applications=keras_applications, default_shape=(size, size, 3),
+        name=name)
     stem = resolve_stem(stem, shape, weights)
     # Every pixel of the last feature map must exist: the input is at least the
     # network's total stride.

@@ -46,8 +46,8 @@ from __future__ import annotations
 import keras
 
 from keras_archs._validation import (
-    check_bool, check_choice, check_int_sequence, check_number, check_positive_int,
-    check_rate)
+    check_bool, check_choice, check_input_shape, check_int_sequence, check_model,
+    check_name, check_number, check_positive_int, check_rate, check_tensor_4d)
 from keras_archs.layers import (
     AdaptiveAveragePooling2D, LocalResponseNormalization, conv_bn_act)
 from keras_archs.models._builder import (
@@ -104,7 +104,9 @@ def naive_inception_block(previous_layer, filters=(64, 128, 32), name=None):
         filters: ``(1×1, 3×3, 5×5)`` filter counts.
         name: prefix of the layer names (``{name}_1x1`` …); automatic if ``None``.
     """
+    check_tensor_4d(previous_layer, "previous_layer")
     f1, f3, f5 = check_int_sequence(filters, "filters", length=3)
+    check_name(name, "name", allow_none=True)
     name = _block_name(name, "naive_inception")
     x = previous_layer
     branches = [
@@ -157,8 +159,10 @@ def inception_v1_block(previous_layer, filters_1x1=64, filters_3x3_reduce=96,
         "filters_3x3": filters_3x3, "filters_5x5_reduce": filters_5x5_reduce,
         "filters_5x5": filters_5x5, "filters_pool_proj": filters_pool_proj,
     }
+    check_tensor_4d(previous_layer, "previous_layer")
     for arg, value in args.items():
         check_positive_int(value, arg)
+    check_name(name, "name", allow_none=True)
     check_bool(factorized, "factorized")
     check_bool(batch_norm, "batch_norm", allow_none=True)
     check_bool(use_bias, "use_bias", allow_none=True)
@@ -228,6 +232,9 @@ PRESETS = ("paper", "torchvision")
 # Total stride before inception (4a) of the paper layout: conv1, pool1, pool2, pool3
 # (2 each, "same" padding); CIFAR: one 3×3/2 pool with 1-pixel padding. Both round up.
 _STRIDE_AT_4A = {"imagenet": 16, "cifar": 2}
+# The torchvision layout's ceil-mode 3×3/2 pools need 2 pixels (after their 1-pixel
+# padding, 3): pool3 needs 2 ← pool2 4 ← pool1 8 ← conv1 (padded 3, 7×7/2) 15.
+_TORCHVISION_MIN_SIZE = 15
 
 
 def _side_at_4a(stem, side):
@@ -311,6 +318,7 @@ def googlenet_torch_keys(model):
     → ``inception3a.branch2.0.conv``, ``inception3a_pool_proj_bn`` →
     ``inception3a.branch4.1.bn``; ``aux1_fc`` → ``aux1.fc1``; ``predictions`` → ``fc``.
     """
+    check_model(model)
     keys = {"predictions": "fc"}
     for layer in model.layers:
         if not layer.weights or layer.name == "predictions":
@@ -375,13 +383,14 @@ def GoogLeNet(include_top=True, weights=None, input_tensor=None, input_shape=Non
     input_shape = check_common_args(
         include_top=include_top, weights=weights, input_tensor=input_tensor,
         input_shape=input_shape, pooling=pooling, classes=classes,
-        classifier_activation=classifier_activation)
+        classifier_activation=classifier_activation, name=name)
     if torchvision:
         check_choice(stem, "stem (with preset='torchvision')", ("auto", "imagenet"))
         if not batch_norm:
             raise ValueError("batch_norm must be True with preset='torchvision' "
                              "(torchvision's BasicConv2d is conv → BatchNorm → ReLU)")
         stem = "imagenet"
+        input_shape = check_input_shape(input_shape, min_size=_TORCHVISION_MIN_SIZE)
     stem = resolve_stem(stem, input_shape, weights)
     if dropout is None:
         dropout = 0.0 if stem == "cifar" else 0.2 if torchvision else 0.4
@@ -468,6 +477,7 @@ def compile_googlenet(model, optimizer="adam", *, aux_loss_weight=AUX_LOSS_WEIGH
             ``classifier_activation=None``.
         **compile_kwargs: passed to ``model.compile``.
     """
+    check_model(model)
     check_number(aux_loss_weight, "aux_loss_weight", minimum=0)
     if loss is None:
         loss = keras.losses.SparseCategoricalCrossentropy(
@@ -493,6 +503,9 @@ def googlenet_aux_targets(dataset):
     A model with auxiliary heads has three outputs, and Keras needs one target per
     output; all three heads predict the same label.
     """
+    if not callable(getattr(dataset, "map", None)):
+        raise TypeError("dataset must be a tf.data.Dataset of (image, label) pairs, "
+                        f"got {type(dataset).__name__}")
     num_targets = 1 + len(_AUX_HEADS)
     return dataset.map(lambda image, label: (image, (label,) * num_targets))
 
@@ -505,8 +518,7 @@ def googlenet_inference_model(model):
     the auxiliary heads' weights are simply not part of it. A model that already
     has one output is returned as is.
     """
-    if not isinstance(model, keras.Model):
-        raise TypeError(f"model must be a keras.Model, got {type(model).__name__}")
+    check_model(model)
     if len(model.outputs) == 1:
         return model
     # model.input keeps a single-input model's input structure a tensor, not a list.

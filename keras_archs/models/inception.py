@@ -53,7 +53,9 @@ from __future__ import annotations
 
 import keras
 
-from keras_archs._validation import check_bool, check_choice, check_rate
+from keras_archs._validation import (
+    check_bool, check_choice, check_min_spatial, check_model, check_name,
+    check_positive_int, check_rate, check_tensor_4d)
 from keras_archs.models._builder import (
     check_common_args, classifier_head, finish_model, model_input, resolve_stem)
 from keras_archs.registry import register_model
@@ -141,12 +143,33 @@ class InceptionLayers:
         return keras.layers.Concatenate(axis=-1, name=name)(tensors)
 
 
+def _check_module(x, layers, name=None, min_size=1, **keras_names):
+    """The arguments every module shares; ``min_size``: the smallest height and width
+    its 'valid' reductions take."""
+    check_tensor_4d(x, "x")
+    if not isinstance(layers, InceptionLayers):
+        raise TypeError("layers must be an InceptionLayers (e.g. InceptionLayers("
+                        f"'keras')), got {layers!r}")
+    if name is not None:
+        check_name(name, "name")
+    for arg, value in keras_names.items():
+        check_name(value, arg, allow_none=True)
+    check_min_spatial(x, min_size, "x", " for this module's 3×3 'valid' reductions")
+
+
+# The imagenet stem's least input: 27 → 13 → 11 → 5 (max-pool) → 3 → 1 (max-pool).
+_STEM_MIN_SIZE = {"imagenet": 27, "cifar": 1}
+
+
 def inception_stem(x, *, layers):
     """299×299×3 → 35×35×192: five convolutions and two max-pools (Table 1).
 
     With ``layers.stem == "cifar"``: the same convolutions at stride 1 with "same"
     padding and no max-pools (32×32×3 → 32×32×192).
     """
+    _check_module(x, layers)
+    check_min_spatial(x, _STEM_MIN_SIZE[layers.stem], "x",
+                      f" for the {layers.stem} stem's 'valid' reductions")
     if layers.stem == "cifar":
         for filters, kernel, name in ((32, 3, "Conv2d_1a_3x3"), (32, 3, "Conv2d_2a_3x3"),
                                       (64, 3, "Conv2d_2b_3x3"), (80, 1, "Conv2d_3b_1x1"),
@@ -167,6 +190,8 @@ def inception_a(x, pool_features, *, layers, name, keras_name):
 
     Output: 224 + ``pool_features`` channels (256 or 288).
     """
+    _check_module(x, layers, name, keras_name=keras_name)
+    check_positive_int(pool_features, "pool_features")
     b1 = layers.conv(x, 64, 1, name=f"{name}_branch1x1")
     b5 = layers.conv(x, 48, 1, name=f"{name}_branch5x5_1")
     b5 = layers.conv(b5, 64, 5, name=f"{name}_branch5x5_2")
@@ -180,6 +205,7 @@ def inception_a(x, pool_features, *, layers, name, keras_name):
 
 def inception_b(x, *, layers, name, keras_name):
     """35×35 → 17×17 grid reduction (Figure 10): 3×3/2 | 1×1→3×3→3×3/2 | max-pool/2."""
+    _check_module(x, layers, name, min_size=3, keras_name=keras_name)
     b3 = layers.conv(x, 384, 3, strides=2, padding="valid", name=f"{name}_branch3x3")
     bd = layers.conv(x, 64, 1, name=f"{name}_branch3x3dbl_1")
     bd = layers.conv(bd, 96, 3, name=f"{name}_branch3x3dbl_2")
@@ -194,7 +220,8 @@ def inception_c(x, channels_7x7, *, layers, name, keras_name):
 
     1×1 | 1×1→1×7→7×1 | 1×1→7×1→1×7→7×1→1×7 | avg-pool→1×1; 768 channels out.
     """
-    c7 = channels_7x7
+    _check_module(x, layers, name, keras_name=keras_name)
+    c7 = check_positive_int(channels_7x7, "channels_7x7")
     b1 = layers.conv(x, 192, 1, name=f"{name}_branch1x1")
     b7 = layers.conv(x, c7, 1, name=f"{name}_branch7x7_1")
     b7 = layers.conv(b7, c7, (1, 7), name=f"{name}_branch7x7_2")
@@ -211,6 +238,7 @@ def inception_c(x, channels_7x7, *, layers, name, keras_name):
 
 def inception_d(x, *, layers, name, keras_name):
     """17×17 → 8×8 grid reduction: 1×1→3×3/2 | 1×1→1×7→7×1→3×3/2 | max-pool/2."""
+    _check_module(x, layers, name, min_size=3, keras_name=keras_name)
     b3 = layers.conv(x, 192, 1, name=f"{name}_branch3x3_1")
     b3 = layers.conv(b3, 320, 3, strides=2, padding="valid", name=f"{name}_branch3x3_2")
     b7 = layers.conv(x, 192, 1, name=f"{name}_branch7x7x3_1")
@@ -229,6 +257,8 @@ def inception_e(x, *, layers, name, keras_name, keras_split_name):
     ``keras_split_name``: keras.applications' name of the first split's concatenation
     (``mixed9_0``, ``mixed9_1``).
     """
+    _check_module(x, layers, name, keras_name=keras_name,
+                  keras_split_name=keras_split_name)
     b1 = layers.conv(x, 320, 1, name=f"{name}_branch1x1")
     b3 = layers.conv(x, 384, 1, name=f"{name}_branch3x3_1")
     b3 = layers.concat([layers.conv(b3, 384, (1, 3), name=f"{name}_branch3x3_2a"),
@@ -266,6 +296,7 @@ def inception_v3_torch_keys(model):
     ``Conv2d_1a_3x3_conv`` → ``Conv2d_1a_3x3.conv``; ``Mixed_6b_branch7x7_2_bn`` →
     ``Mixed_6b.branch7x7_2.bn``; ``predictions`` → ``fc``.
     """
+    check_model(model)
     keys = {"predictions": "fc"}
     for layer in model.layers:
         if not layer.weights or layer.name == "predictions":
@@ -394,7 +425,7 @@ def InceptionV3(include_top=True, weights=None, input_tensor=None, input_shape=N
         input_shape=input_shape, pooling=pooling, classes=classes,
         classifier_activation=classifier_activation,
         keras_applications=None if torchvision else "InceptionV3",
-        default_shape=(299, 299, 3))
+        default_shape=(299, 299, 3), name=name)
     stem = resolve_stem(stem, input_shape, weights)
     least = MIN_INPUT_SIZE[stem]
     if any(side is not None and side < least for side in input_shape[:2]):

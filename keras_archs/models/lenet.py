@@ -66,7 +66,7 @@ def LeNet5(include_top=True, weights=None, input_tensor=None, input_shape=None,
         include_top=include_top, weights=weights, input_tensor=input_tensor,
         input_shape=input_shape, pooling=pooling, classes=classes,
         classifier_activation=classifier_activation, min_size=16,
-        default_shape=(32, 32, 1))
+        default_shape=(32, 32, 1), name=name, flatten_top=True)
 
     pool = _POOL_LAYERS[pooling_type]
     x, inputs = model_input(input_tensor, input_shape)
@@ -95,7 +95,7 @@ def SimpleCNN(include_top=True, weights=None, input_tensor=None, input_shape=Non
         include_top=include_top, weights=weights, input_tensor=input_tensor,
         input_shape=input_shape, pooling=pooling, classes=classes,
         classifier_activation=classifier_activation, min_size=10,
-        default_shape=(32, 32, 3))
+        default_shape=(32, 32, 3), name=name, flatten_top=True)
     x, inputs = model_input(input_tensor, input_shape)
     x = keras.layers.Conv2D(16, 3, activation="relu", name="conv1")(x)
     x = keras.layers.MaxPooling2D(2, name="pool1")(x)

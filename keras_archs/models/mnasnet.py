@@ -67,7 +67,7 @@ def MNASNet(alpha=1.0, dropout=0.2, include_top=True, weights=None, input_tensor
     input_shape = check_common_args(
         include_top=include_top, weights=weights, input_tensor=input_tensor,
         input_shape=input_shape, pooling=pooling, classes=classes,
-        classifier_activation=classifier_activation)
+        classifier_activation=classifier_activation, name=name)
     stem = resolve_stem(stem, input_shape, weights)
     # Total stride: 32, or 8 with the CIFAR stem.
     input_shape = check_input_shape(input_shape,

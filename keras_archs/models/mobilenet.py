@@ -44,8 +44,8 @@ import re
 import keras
 
 from keras_archs._validation import (
-    check_choice, check_input_shape, check_number, check_positive_int, check_rate,
-    check_tensor_4d)
+    check_choice, check_input_shape, check_name, check_number, check_positive_int,
+    check_rate, check_tensor_4d)
 from keras_archs.layers.attention import (
     apply_attention, check_attention, check_se_ratio)
 from keras_archs.models._builder import (
@@ -88,8 +88,11 @@ def make_divisible(value, divisor=8, min_value=None):
     The rounding of the TF-slim MobileNet code, shared by keras.applications,
     torchvision and timm (``_make_divisible``/``make_divisible``).
     """
+    check_number(value, "value", minimum=0)
+    check_positive_int(divisor, "divisor")
     if min_value is None:
         min_value = divisor
+    check_positive_int(min_value, "min_value")
     new = max(min_value, int(value + divisor / 2) // divisor * divisor)
     if new < 0.9 * value:
         new += divisor
@@ -167,12 +170,12 @@ def depthwise_separable_block(x, filters, alpha=1.0, depth_multiplier=1, strides
     alpha = check_number(alpha, "alpha", minimum=0, include_minimum=False)
     depth_multiplier = check_positive_int(depth_multiplier, "depth_multiplier")
     check_choice(activation, "activation", ACTIVATIONS)
+    check_name(name, "name", allow_none=True)
     if block_id is not None:
         block_id = check_positive_int(block_id, "block_id", minimum=0)
         base = {k: f"conv_{k}_{block_id}" for k in ("pad", "dw", "pw")}
     elif name is not None:
-        if not isinstance(name, str):
-            raise TypeError(f"name must be a string or None, got {name!r}")
+        check_name(name, "name")
         base = {k: f"{name}_{k}" for k in ("pad", "dw", "pw")}
     else:
         base = None
@@ -180,6 +183,9 @@ def depthwise_separable_block(x, filters, alpha=1.0, depth_multiplier=1, strides
     def named(key, suffix=""):
         return None if base is None else base[key] + suffix
 
+    if round_filters is not None and not callable(round_filters):
+        raise TypeError("round_filters must be None or a function of the scaled "
+                        f"channel count, got {round_filters!r}")
     out = round_filters(filters * alpha) if round_filters else int(filters * alpha)
     if out < 1:
         raise ValueError(f"alpha={alpha} leaves filters={filters} with no channels")
@@ -244,13 +250,12 @@ def inverted_residual_block(x, filters, expansion=6, strides=1, alpha=1.0, name=
     if not isinstance(skip, bool):
         raise TypeError(f"skip must be True or False, got {skip!r}")
     attention = check_attention(attention)
+    check_name(name, "name", allow_none=True)
     if block_id is not None:
         block_id = check_positive_int(block_id, "block_id", minimum=0)
         prefix = "expanded_conv" if block_id == 0 else f"block_{block_id}"
-    elif name is not None and not isinstance(name, str):
-        raise TypeError(f"name must be a string or None, got {name!r}")
     else:
-        prefix = name
+        prefix = check_name(name, "name", allow_none=True)
     in_channels = x.shape[-1]
     expanded = in_channels if expansion == 1 else int(round(in_channels * expansion))
     se_ratio = check_se_ratio(se_ratio, expanded, attention)
@@ -312,7 +317,7 @@ def _v2_expanded(alpha, stages):
 
 
 def _common(kind, presets, *, preset, stem, include_top, weights, input_tensor,
-            input_shape, pooling, classes, classifier_activation, alpha):
+            input_shape, pooling, classes, classifier_activation, alpha, name):
     """Validation shared by v1 and v2; returns ``(input_shape, stem, bn)``."""
     check_choice(preset, "preset", presets)
     alpha = check_number(alpha, "alpha", minimum=0, include_minimum=False)
@@ -322,7 +327,8 @@ def _common(kind, presets, *, preset, stem, include_top, weights, input_tensor,
     input_shape = check_common_args(
         include_top=include_top, weights=weights, input_tensor=input_tensor,
         input_shape=input_shape, pooling=pooling, classes=classes,
-        classifier_activation=classifier_activation, keras_applications=app)
+        classifier_activation=classifier_activation, keras_applications=app,
+        name=name)
     stem = resolve_stem(stem, input_shape, weights)
     bn = _BN["cifar"] if stem == "cifar" else _BN[(kind, preset)]
     return input_shape, stem, bn, app
@@ -362,7 +368,7 @@ def MobileNet(alpha=1.0, depth_multiplier=1, dropout=1e-3, include_top=True,
         "v1", ("keras", "timm"), preset=preset, stem=stem, include_top=include_top,
         weights=weights, input_tensor=input_tensor, input_shape=input_shape,
         pooling=pooling, classes=classes, classifier_activation=classifier_activation,
-        alpha=alpha)
+        alpha=alpha, name=name)
     depth_multiplier = check_positive_int(depth_multiplier, "depth_multiplier")
     dropout = check_rate(dropout, "dropout")
     total_stride = 32 if stem == "imagenet" else 16
@@ -370,6 +376,9 @@ def MobileNet(alpha=1.0, depth_multiplier=1, dropout=1e-3, include_top=True,
     padding = "keras" if preset == "keras" else "torch"
     # keras.applications truncates α·channels; timm rounds them to multiples of 8.
     round_filters = None if preset == "keras" else make_divisible
+    if round_filters is None and int(32 * alpha) < 1:
+        raise ValueError(f"alpha={alpha} leaves the first convolution int(32 * alpha) "
+                         "= 0 filters: alpha must be at least 1/32")
     if name is None:
         if preset == "keras":
             name = f"mobilenet_{alpha:0.2f}_{input_shape[0]}"
@@ -436,7 +445,7 @@ def MobileNetV2(alpha=1.0, include_top=True, weights=None, input_tensor=None,
         "v2", ("keras", "torchvision"), preset=preset, stem=stem,
         include_top=include_top, weights=weights, input_tensor=input_tensor,
         input_shape=input_shape, pooling=pooling, classes=classes,
-        classifier_activation=classifier_activation, alpha=alpha)
+        classifier_activation=classifier_activation, alpha=alpha, name=name)
     if dropout is None:
         dropout = 0.0 if preset == "keras" else 0.2
     dropout = check_rate(dropout, "dropout")

@@ -38,10 +38,10 @@ import numbers
 import keras
 
 from keras_archs._validation import (
-    check_choice, check_input_shape, check_number, check_positive_int, check_rate,
-    check_tensor_4d)
+    check_choice, check_input_shape, check_label, check_number, check_positive_int,
+    check_rate, check_tensor_4d)
 from keras_archs.models._builder import (
-    check_common_args, finish_model, model_input, resolve_stem)
+    check_common_args, finish_model, input_shape_of, model_input, resolve_stem)
 from keras_archs.registry import register_model
 
 __all__ = [
@@ -83,8 +83,23 @@ def _check_cell_args(x, p, filters, block_id, bn_momentum, bn_epsilon):
     if isinstance(block_id, bool) or not isinstance(block_id, (str, numbers.Integral)) \
             or block_id == "":
         raise TypeError(f"block_id must be a string or an integer, got {block_id!r}")
+    check_label(block_id, "block_id")
     bn = (check_rate(bn_momentum, "bn_momentum"),
           check_number(bn_epsilon, "bn_epsilon", minimum=0, include_minimum=False))
+    if p is not None:
+        # _adjust brings p to x's size with one stride-2 step (after a reduction),
+        # or leaves its size alone
+        size, p_size = tuple(x.shape[1:3]), tuple(p.shape[1:3])
+        halved = tuple(None if d is None else -(-d // 2) for d in p_size)
+        if None not in size + p_size and size not in (p_size, halved):
+            raise ValueError(
+                f"p must have x's height and width or twice them (the cell input "
+                f"before a reduction), got p of shape {tuple(p.shape)} and x of shape "
+                f"{tuple(x.shape)}")
+        if p_size[1] != size[1] and filters % 2:
+            raise ValueError(
+                f"filters must be even when p is reduced to x's size (two paths of "
+                f"filters // 2 channels), got {filters}")
     return filters, str(block_id), bn
 
 
@@ -187,6 +202,10 @@ def nasnet_normal_cell(x, p, filters, *, block_id, bn_momentum=0.9997,
     """
     filters, block_id, bn = _check_cell_args(x, p, filters, block_id, bn_momentum,
                                              bn_epsilon)
+    if p is None and x.shape[-1] != filters:
+        raise ValueError(
+            f"p=None makes x the cell's p, which a normal cell adds to its outputs: x "
+            f"must then have filters={filters} channels, got {x.shape[-1]}")
     p = _adjust(p, x, filters, block_id, bn)
     h = _cell_input(x, filters, "normal", block_id, bn)
 
@@ -309,7 +328,7 @@ def NASNet(penultimate_filters=4032, num_blocks=6, stem_block_filters=96,
         input_shape=input_shape, pooling=pooling, classes=classes,
         classifier_activation=classifier_activation,
         keras_applications=keras_applications,
-        default_shape=(default_size, default_size, 3))
+        default_shape=(default_size, default_size, 3), name=name)
     stem = resolve_stem(stem, shape, weights)
     check_input_shape(shape, min_size=STRIDE[stem])
     bn = (check_rate(BN_MOMENTUM[stem] if bn_momentum is None else bn_momentum,
@@ -403,10 +422,7 @@ def _constructor(kind, model_name):
         if name is None:
             resolved = stem
             if stem == "auto":
-                shape = input_shape
-                if input_tensor is not None and keras.backend.is_keras_tensor(
-                        input_tensor):
-                    shape = tuple(input_tensor.shape[1:])
+                shape = input_shape_of(input_tensor, input_shape)
                 resolved = resolve_stem(stem, check_input_shape(shape or (size, size, 3)),
                                         weights)
             check_choice(resolved, "stem", ("imagenet", "cifar"))

@@ -37,7 +37,7 @@ import numbers
 import keras
 
 from keras_archs._validation import check_input_shape
-from keras_archs.models._builder import resolve_stem
+from keras_archs.models._builder import input_shape_of, resolve_stem
 from keras_archs.models._presets import NAMINGS, PRESETS
 from keras_archs.models._residual import (
     SHORTCUTS, basic_block, bottleneck_block, conv_block, identity_block,
@@ -160,9 +160,7 @@ def ResNet50Seed(include_top=True, weights=None, input_tensor=None,
     layer mapping [0, 1] images to 0–255 minus the ImageNet channel means.
     ``stem="imagenet"`` gives the official 224×224 stem.
     """
-    shape = input_shape
-    if input_tensor is not None and keras.backend.is_keras_tensor(input_tensor):
-        shape = tuple(input_tensor.shape[1:])
+    shape = input_shape_of(input_tensor, input_shape)
     resolved = resolve_stem(stem, check_input_shape(shape or (32, 32, 3)),
                             weights=weights)
     if name is None:

@@ -43,7 +43,8 @@ from __future__ import annotations
 import keras
 
 from keras_archs._validation import (
-    check_choice, check_int_sequence, check_positive_int)
+    check_bool, check_choice, check_int_sequence, check_model, check_name,
+    check_positive_int, check_tensor_4d)
 from keras_archs.layers import ChannelShuffle, ChannelSplit, conv_bn_act
 from keras_archs.models._builder import (
     check_common_args, classifier_head, finish_model, model_input, resolve_stem)
@@ -99,14 +100,16 @@ def _depthwise_bn(x, strides, *, name):
     return _bn(x, f"{name}_bn")
 
 
-def _check_unit_args(x, out_channels, strides):
+def _check_unit_args(x, out_channels, strides, name):
+    check_tensor_4d(x, "x")
+    check_name(name, "name")
     out_channels = check_positive_int(out_channels, "out_channels")
     check_choice(strides, "strides", (1, 2))
     in_channels = x.shape[-1]
     if strides == 1 and in_channels != out_channels:
         raise ValueError(
             f"a stride-1 unit keeps the width: out_channels must equal the input's "
-            f"{in_channels} channels, got {out_channels}")
+            f"{in_channels} channels (those of x), got {out_channels}")
     return in_channels, out_channels
 
 
@@ -130,7 +133,8 @@ def shufflenet_v1_unit(x, out_channels, *, groups, strides=1, group_first=True,
         name: layer-name prefix (``{name}_gconv1``, ``{name}_shuffle``, ...).
     """
     groups = check_positive_int(groups, "groups")
-    in_channels, out_channels = _check_unit_args(x, out_channels, strides)
+    check_bool(group_first, "group_first")
+    in_channels, out_channels = _check_unit_args(x, out_channels, strides, name)
     mid = out_channels // 4
     branch = out_channels - in_channels if strides == 2 else out_channels
     first_groups = groups if group_first else 1
@@ -138,10 +142,12 @@ def shufflenet_v1_unit(x, out_channels, *, groups, strides=1, group_first=True,
         if channels < 1 or channels % groups:
             raise ValueError(
                 f"groups ({groups}) must divide the {what} channels of unit {name!r} "
-                f"({channels}); pick groups and widths that divide")
+                f"({channels}), which come from out_channels={out_channels}, "
+                f"strides={strides} and x's {in_channels} channels; pick groups and "
+                "widths that divide")
     if in_channels % first_groups:
-        raise ValueError(f"groups ({groups}) must divide the input channels of unit "
-                         f"{name!r} ({in_channels})")
+        raise ValueError(f"groups ({groups}) must divide the channels of x, the input "
+                         f"of unit {name!r} ({in_channels}), unless group_first=False")
 
     y = _conv1x1(x, mid, groups=first_groups, name=f"{name}_gconv1")
     if groups > 1:
@@ -172,7 +178,7 @@ def shufflenet_v2_unit(x, out_channels, *, strides=1, name):
         strides: 1 or 2.
         name: layer-name prefix (``{name}_branch1_dw``, ``{name}_branch2_pw1``, ...).
     """
-    in_channels, out_channels = _check_unit_args(x, out_channels, strides)
+    in_channels, out_channels = _check_unit_args(x, out_channels, strides, name)
     if out_channels % 2:
         raise ValueError(f"out_channels must be even (two halves), got {out_channels}")
     half = out_channels // 2
@@ -247,15 +253,17 @@ def ShuffleNetV1(include_top=True, weights=None, input_tensor=None, input_shape=
             if channels < 1 or channels % groups:
                 raise ValueError(
                     f"groups ({groups}) must divide the {what} channels of stage "
-                    f"{stage} ({channels}) at width_multiplier={width_multiplier}")
+                    f"{stage} ({channels}) of stage_channels {tuple(stage_channels)} "
+                    f"at width_multiplier={width_multiplier}")
         if in_channels % first_groups or width % groups:
             raise ValueError(
-                f"groups ({groups}) must divide stage {stage}'s channels ({width})")
+                f"groups ({groups}) must divide stage {stage}'s channels ({width}) of "
+                f"stage_channels {tuple(stage_channels)}")
         in_channels = width
     input_shape = check_common_args(
         include_top=include_top, weights=weights, input_tensor=input_tensor,
         input_shape=input_shape, pooling=pooling, classes=classes,
-        classifier_activation=classifier_activation)
+        classifier_activation=classifier_activation, name=name)
     stem = resolve_stem(stem, input_shape, weights)
     if name is None:
         name = f"shufflenet_v1_g{groups}_{_width_tag(width_multiplier)}"
@@ -291,6 +299,7 @@ def shufflenet_v2_torch_keys(model):
     ``stage2.0.branch1.0``; ``stage3_unit4_branch2_pw2_bn`` → ``stage3.3.branch2.6``;
     ``conv5``/``conv5_bn`` → ``conv5.0``/``conv5.1``; ``predictions`` → ``fc``.
     """
+    check_model(model)
     keys = {"predictions": "fc"}
     for layer in model.layers:
         name = layer.name
@@ -319,7 +328,7 @@ def ShuffleNetV2(include_top=True, weights=None, input_tensor=None, input_shape=
     input_shape = check_common_args(
         include_top=include_top, weights=weights, input_tensor=input_tensor,
         input_shape=input_shape, pooling=pooling, classes=classes,
-        classifier_activation=classifier_activation)
+        classifier_activation=classifier_activation, name=name)
     stem = resolve_stem(stem, input_shape, weights)
     *widths, last = SHUFFLENET_V2_CHANNELS[width_multiplier]
     if name is None:

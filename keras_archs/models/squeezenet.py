@@ -28,7 +28,8 @@ import math
 import keras
 
 from keras_archs._validation import (
-    check_choice, check_input_shape, check_positive_int, check_rate, check_tensor_4d)
+    check_choice, check_input_shape, check_name, check_positive_int, check_rate,
+    check_tensor_4d)
 from keras_archs.models._builder import (
     check_common_args, finish_model, model_input, resolve_stem)
 from keras_archs.registry import register_model
@@ -70,8 +71,7 @@ def fire_module(x, squeeze, expand_1x1, expand_3x3, name=None):
     squeeze = check_positive_int(squeeze, "squeeze")
     expand_1x1 = check_positive_int(expand_1x1, "expand_1x1")
     expand_3x3 = check_positive_int(expand_3x3, "expand_3x3")
-    if name is not None and not isinstance(name, str):
-        raise TypeError(f"name must be a string or None, got {name!r}")
+    check_name(name, "name", allow_none=True)
 
     def named(suffix):
         return None if name is None else f"{name}_{suffix}"
@@ -147,7 +147,7 @@ def SqueezeNet(version="1_0", dropout=0.5, include_top=True, weights=None,
     input_shape = check_common_args(
         include_top=include_top, weights=weights, input_tensor=input_tensor,
         input_shape=input_shape, pooling=pooling, classes=classes,
-        classifier_activation=classifier_activation)
+        classifier_activation=classifier_activation, name=name)
     stem = resolve_stem(stem, input_shape, weights)
     if None in input_shape[:2]:
         raise ValueError(

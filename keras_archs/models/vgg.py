@@ -32,8 +32,8 @@ from __future__ import annotations
 import keras
 
 from keras_archs._validation import (
-    check_bool, check_choice, check_int_sequence, check_number, check_positive_int,
-    check_rate, check_same_length)
+    check_bool, check_choice, check_initializer, check_int_sequence, check_min_spatial,
+    check_number, check_positive_int, check_rate, check_same_length, check_tensor_4d)
 from keras_archs.layers import conv_bn_act
 from keras_archs.models._builder import (
     check_common_args, classifier_head, finish_model, model_input)
@@ -74,6 +74,7 @@ def build_vgg_block(input_layer, num_cnn=3, channel=64, block_num=1, *,
     Returns:
         The block's output tensor, spatially halved.
     """
+    check_tensor_4d(input_layer, "input_layer")
     check_positive_int(num_cnn, "num_cnn")
     check_positive_int(channel, "channel")
     check_positive_int(block_num, "block_num", minimum=0)
@@ -81,6 +82,8 @@ def build_vgg_block(input_layer, num_cnn=3, channel=64, block_num=1, *,
     check_bool(batch_norm, "batch_norm")
     check_rate(bn_momentum, "bn_momentum")
     check_number(bn_epsilon, "bn_epsilon", minimum=0, include_minimum=False)
+    check_initializer(kernel_initializer, "kernel_initializer")
+    check_min_spatial(input_layer, 2, "input_layer", " for the block's 2×2 max-pool")
     first = 0 if naming == "seed" else 1
     x = input_layer
     for i in range(first, first + num_cnn):
@@ -114,11 +117,13 @@ def VGG(num_cnn_list, channel_list=CHANNELS, include_top=True, weights=None,
     check_bool(batch_norm, "batch_norm")
     check_rate(bn_momentum, "bn_momentum")
     check_number(bn_epsilon, "bn_epsilon", minimum=0, include_minimum=False)
+    check_initializer(kernel_initializer, "kernel_initializer")
     input_shape = check_common_args(
         include_top=include_top, weights=weights, input_tensor=input_tensor,
         input_shape=input_shape, pooling=pooling, classes=classes,
         classifier_activation=classifier_activation,
-        keras_applications=keras_applications, min_size=2 ** len(num_cnn_list))
+        keras_applications=keras_applications, min_size=2 ** len(num_cnn_list),
+        name=name, flatten_top=True)
 
     x, inputs = model_input(input_tensor, input_shape)
     first = 0 if naming == "seed" else 1

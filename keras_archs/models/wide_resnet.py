@@ -67,7 +67,8 @@ def WideResNet(depth=28, width=10, dropout_rate=0.3, include_top=True, weights=N
     input_shape = check_common_args(
         include_top=include_top, weights=weights, input_tensor=input_tensor,
         input_shape=input_shape, pooling=pooling, classes=classes,
-        classifier_activation=classifier_activation, default_shape=(32, 32, 3))
+        classifier_activation=classifier_activation, default_shape=(32, 32, 3),
+        name=name)
     if resolve_stem(stem, input_shape, weights=weights) != "cifar":
         raise ValueError(f"stem must be 'cifar' or 'auto' (WRN-d-k is a CIFAR "
                          f"network), got {stem!r}")

@@ -65,6 +65,6 @@ def test_groups_must_divide_the_channels():
     with pytest.raises(ValueError, match=r"groups \(5\) must divide the number of "
                                          r"channels \(12\)"):
         ChannelShuffle(5)(keras.Input((4, 4, 12)))
-    with pytest.raises(ValueError, match=r"groups \(2\) must divide the number of "
-                                         r"channels \(7\)"):
+    with pytest.raises(ValueError, match=r"num_splits \(2\) must divide the number "
+                                         r"of channels \(7\)"):
         ChannelSplit(2)(keras.Input((4, 4, 7)))

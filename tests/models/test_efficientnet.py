@@ -245,14 +245,23 @@ def test_mbconv_block_skip_and_stochastic_depth():
     (dict(variant="b0", dropout_rate=1.0), ValueError, "dropout_rate"),
     (dict(variant="b0", drop_connect_rate=-0.1), ValueError, "drop_connect_rate"),
     (dict(variant="b0", blocks_args=[]), TypeError, "blocks_args"),
-    (dict(variant="b0", blocks_args=[E.MBConvStage(3, 0, 32, 16, 1, 1)]), ValueError,
-     r"blocks_args\[0\].repeats"),
+    (dict(variant="b0", blocks_args=[E.BASELINE_B0[0], "stage"]), TypeError,
+     "blocks_args must be a non-empty sequence of MBConvStage"),
     (dict(variant="b0", stem="tiny"), ValueError, "stem must be one of"),
     (dict(variant="b0", bn_momentum=1.0), ValueError, "bn_momentum"),
 ])
 def test_bad_arguments_raise_before_any_layer(kwargs, exception, message):
     with pytest.raises(exception, match=message):
         E.EfficientNet(**kwargs)
+
+
+def test_mbconv_stage_refuses_bad_fields():
+    with pytest.raises(ValueError, match="repeats must be an integer >= 1, got 0"):
+        E.MBConvStage(3, 0, 32, 16, 1, 1)
+    with pytest.raises(TypeError, match="strides must be an integer >= 1, got '2'"):
+        E.MBConvStage(3, 1, 32, 16, 1, "2")
+    with pytest.raises(ValueError, match="se_ratio must be a number in"):
+        E.MBConvStage(3, 1, 32, 16, 1, 1, se_ratio=1.5)
 
 
 def test_mbconv_block_bad_arguments():
