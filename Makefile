@@ -36,11 +36,11 @@ demo: $(VENV)/.installed
 PYTEST_WORKERS ?= 2
 
 test: $(VENV)/.installed-dev
-	$(PY) -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 # Also every registry model (not one per family) under the JAX backend.
 test-all: $(VENV)/.installed-dev
-	KERAS_ARCHS_TEST_ALL_MODELS=1 $(PY) -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
+	KERAS_ARCHS_TEST_ALL_MODELS=1 $(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 bench: $(VENV)/.installed-dev
 	$(PY) benchmarks/pipeline.py

@@ -60,6 +60,10 @@ from keras_archs import models as family_modules
 from keras_archs.models.efficientnet import BASELINE_B0
 from keras_archs.models.inception import InceptionLayers, inception_b
 
+# test_at_least_500_cases_ran counts the cases of the other tests in its process:
+# under pytest-xdist the whole file runs on one worker (`--dist loadgroup`, Makefile).
+pytestmark = pytest.mark.xdist_group("fuzz_arguments")
+
 MODULES = ("keras_archs.layers", *(f"keras_archs.models.{family}"
                                    for family in family_modules.FAMILY_MODULES))
 
