@@ -30,9 +30,10 @@ demo: $(VENV)/.installed
 		--batch-size 32 --optimizer adam --learning-rate 1e-4 --run-dir runs/demo
 
 # Two pytest workers: most tests are single-threaded graph building, so two workers
-# use both cores. Budget: 1,233 tests took 32 min in a fresh clone on the 2-core
-# machine (2026-11-28, 84 models; the JAX parity test alone ~12-15 min), over the
-# ~12 min target: issue #15 cuts it.
+# use both cores; `--dist loadgroup` keeps the fuzz file on one worker (it counts its
+# cases). Budget: ~12 min on a fresh clone, 2 cores. Measured 2026-11-28: 1,449
+# tests, pytest 21 min (1,262 s; other jobs shared the cores for its first minutes);
+# slowest: JAX parity 112 s, the per-model .keras/.weights.h5 round trips ~5 s each.
 PYTEST_WORKERS ?= 2
 
 test: $(VENV)/.installed-dev
