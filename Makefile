@@ -31,9 +31,9 @@ demo: $(VENV)/.installed
 
 # Two pytest workers: most tests are single-threaded graph building, so two workers
 # use both cores; `--dist loadgroup` keeps the fuzz file on one worker (it counts its
-# cases). Budget: ~12 min on a fresh clone, 2 cores. Measured 2026-11-28: 1,449
-# tests, pytest 21 min (1,262 s; other jobs shared the cores for its first minutes);
-# slowest: JAX parity 112 s, the per-model .keras/.weights.h5 round trips ~5 s each.
+# cases). Budget: ~12 min on a fresh clone, 2 cores. Measured 2026-11-28 on an idle
+# 2-core machine: 1,449 tests, pytest 16.7 min (1,002 s), over budget (issue #15);
+# slowest: JAX parity 117 s, the per-model .keras/.weights.h5 round trips ~5 s each.
 PYTEST_WORKERS ?= 2
 
 test: $(VENV)/.installed-dev
