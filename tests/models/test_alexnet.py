@@ -73,7 +73,7 @@ def test_smallest_input(stem, least):
     (dict(local_response_norm="yes"), TypeError, "local_response_norm"),
     (dict(weights="imagenet"), ValueError, "keras.applications counterpart"),
 ])
-def test_bad_input(kwargs, error, match):
+def test_bad_input(kwargs, error, match, no_network):
     with pytest.raises(error, match=match):
         AlexNet(input_shape=(32, 32, 3), **kwargs)
 

@@ -227,7 +227,7 @@ BAD_MODEL_ARGUMENTS = [
 
 
 # One test per list, not one per case: fewer per-test set-ups.
-def test_bad_model_arguments_raise_before_building(no_build):
+def test_bad_model_arguments_raise_before_building(no_build, no_network):
     for call, words in BAD_MODEL_ARGUMENTS:
         with pytest.raises((ValueError, TypeError), match=words):
             call()

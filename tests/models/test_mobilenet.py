@@ -268,7 +268,7 @@ def test_input_smaller_than_total_stride_is_rejected(no_layers, ctor, shape, ste
         ctor(input_shape=shape, stem=stem, include_top=False)
 
 
-def test_bad_preset_and_dropout(no_layers):
+def test_bad_preset_and_dropout(no_layers, no_network):
     with pytest.raises(ValueError, match="preset.*'keras', 'timm'"):
         M.MobileNet(preset="torchvision")
     with pytest.raises(ValueError, match="dropout"):

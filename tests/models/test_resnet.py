@@ -326,7 +326,7 @@ def no_build(monkeypatch):
     (lambda: R.ResNet50(input_shape=(32, 32, 3), weights="imagenet", stem="cifar"),
      "keras.applications counterpart"),
 ])
-def test_bad_model_arguments_raise_before_building(no_build, call, words):
+def test_bad_model_arguments_raise_before_building(no_build, call, words, no_network):
     with pytest.raises((ValueError, TypeError), match=words):
         call()
 

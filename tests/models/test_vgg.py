@@ -100,7 +100,7 @@ def test_keras_applications_weights_load_with_identical_logits(tmp_path):
                                rtol=1e-5, atol=1e-5 * np.abs(expected).max())
 
 
-def test_imagenet_weights_are_copied_by_layer_name(monkeypatch):
+def test_imagenet_weights_are_copied_by_layer_name(monkeypatch, no_network):
     """weights='imagenet' builds keras.applications' model (which downloads) and copies
     layer by layer; the download itself is replaced by a random-weights model here."""
     reference = keras.applications.VGG16(weights=None, include_top=False,
