@@ -1,9 +1,11 @@
 """Our models against keras.applications' models of the same architecture.
 
 Same batch, same input size, same process; warm-up first, then mirrored rounds (ours,
-theirs, theirs, ours) of training (`fit` on in-memory random data) and inference
-(`predict_on_batch`). Prints images/s and the ratio ours ÷ theirs per model (target
-≥ 1.00), then VGG-16's CPU utilisation: training FLOP/s (3 × 2 × MACs × images/s)
+theirs, control, control, theirs, ours; the control is a second keras.applications
+instance) of training (`fit` on in-memory random data) and inference
+(`predict_on_batch`). Prints images/s, the ratio ours ÷ theirs per model (target
+≥ 1.00), the control's ratio (the same-model noise floor) and whether the two graphs
+have the same compute ops, then VGG-16's CPU utilisation: training FLOP/s (3 × 2 × MACs × images/s)
 over the peak FLOP/s of a large float32 matmul measured in this process.
 
     python benchmarks/vs_applications.py                      # the five reference models
@@ -20,7 +22,7 @@ import platform
 
 import keras_archs  # noqa: F401  (first: it turns oneDNN on before TensorFlow loads)
 from keras_archs.analysis.throughput import (
-    DEFAULT_MODELS, HEADER, compare_with_applications, cpu_count, matmul_peak_flops,
+    DEFAULT_MODELS, HEADER, LEGEND, compare_with_applications, cpu_count, matmul_peak_flops,
     onednn_enabled)
 
 
@@ -43,6 +45,7 @@ def main(argv=None):
           f"{args.image_size}x{args.image_size}, {args.steps} steps x {args.rounds} "
           f"mirrored rounds; {cpu_count()} CPUs ({platform.machine()}), TensorFlow "
           f"{tf.__version__}, oneDNN {'on' if onednn_enabled() else 'off'}")
+    print(LEGEND)
     print(HEADER)
     rows = compare_with_applications(args.models, batch_size=args.batch_size,
                                      image_size=args.image_size, steps=args.steps,

@@ -45,7 +45,9 @@ def test_vs_applications_benchmark_prints_ratios_and_cpu_utilisation():
     lines = result.stdout.splitlines()
     assert re.search(r"oneDNN (on|off)", lines[0])
     row = next(line for line in lines if line.startswith("vgg16 "))
-    assert re.fullmatch(r"vgg16\s+VGG16\s+([\d.]+/s\s+){2}[\d.]+x\s+([\d.]+/s\s+){2}[\d.]+x",
+    # images/s ours, theirs, ratio, the control's ratio; the same for inference; and
+    # the graph comparison (VGG-16 is keras.applications' layer for layer)
+    assert re.fullmatch(r"vgg16\s+VGG16\s+(([\d.]+/s\s+){2}([\d.]+x\s+){2}){2}same ops",
                         row.strip())
     assert re.search(r"vgg16 training: [\d.]+ GFLOP/s of a [\d.]+ GFLOP/s matmul peak = "
                      r"\d+% CPU utilisation", result.stdout)

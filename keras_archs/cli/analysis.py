@@ -72,8 +72,10 @@ def register(sub):
         "bench", help="throughput of our models vs keras.applications'",
         description="A small version of benchmarks/vs_applications.py: train and infer "
                     "with each matching model that has a keras.applications twin and "
-                    "with that twin, in this process, and print images/s and the ratio "
-                    "ours/theirs. Also says whether TensorFlow's oneDNN kernels are on.")
+                    "with that twin, in this process, and print images/s, the ratio "
+                    "ours/theirs, the ratio of a second instance of the twin to the "
+                    "first (the noise floor), and whether both trace to the same "
+                    "compute ops. Also says whether TensorFlow's oneDNN kernels are on.")
     p.add_argument("pattern", nargs="?", default=None,
                    help="shell pattern (default: resnet50, vgg16, mobilenetv2, "
                         "densenet121, efficientnetb0 where present)")
@@ -185,7 +187,7 @@ def run_chart(args):
 def run_bench(args):
     from keras_archs._validation import check_positive_int
     from keras_archs.analysis.throughput import (
-        HEADER, applications_pairs, compare_with_applications, cpu_count,
+        HEADER, LEGEND, applications_pairs, compare_with_applications, cpu_count,
         onednn_enabled)
 
     check_positive_int(args.batch_size, "batch_size")
@@ -201,6 +203,7 @@ def run_bench(args):
     rows = []
     print(f"oneDNN {'on' if onednn_enabled() else 'off'}; {cpu_count()} CPUs; batch "
           f"{args.batch_size}, {args.image_size}x{args.image_size}, {args.steps} steps")
+    print(LEGEND)
     print(HEADER, flush=True)
     rows = compare_with_applications(names, batch_size=args.batch_size,
                                      image_size=args.image_size, steps=args.steps,
