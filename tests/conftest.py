@@ -78,6 +78,36 @@ def run_cli(tmp_path, _cli_cache_dir):
     return run
 
 
+@pytest.fixture
+def cli(tmp_path, monkeypatch, capsys):
+    """Run ``keras_archs.cli.main(args)`` in this process, from ``tmp_path``; returns a
+    CompletedProcess as :func:`run_cli` does.
+
+    For tests of what a command prints, exits with and writes: it skips the new
+    interpreter and TensorFlow's start-up (~5 s a call on 2 cores). The console script
+    itself, its quiet start-up and its imports are tested through ``run_cli``
+    (tests/cli/test_cli_startup.py).
+    """
+    from keras_archs.cli import main
+
+    def run(*args, env=None):
+        monkeypatch.chdir(tmp_path)
+        # main() quietens TensorFlow through this variable: restored after the test.
+        monkeypatch.setenv("TF_CPP_MIN_LOG_LEVEL", os.environ.get("TF_CPP_MIN_LOG_LEVEL", "2"))
+        for key, value in (env or {}).items():
+            monkeypatch.setenv(key, value)
+        capsys.readouterr()
+        argv = [str(a) for a in args]
+        try:
+            code = main(argv)
+        except SystemExit as exit_:  # argparse's errors and --help
+            code = exit_.code
+        out, err = capsys.readouterr()
+        return subprocess.CompletedProcess(["keras-archs", *argv], code, out, err)
+
+    return run
+
+
 def _notebook(name):
     import nbformat
 

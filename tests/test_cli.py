@@ -44,8 +44,8 @@ def test_summary_echoes_the_normalised_name(capsys):
     assert "model: lenet5 (lenet;" in out and "LeNet5 (" not in out
 
 
-def test_summary_at_cifar_size(run_cli):
-    result = run_cli("summary", "vgg16", "--input-shape", "32,32,3", "--num-classes", "10")
+def test_summary_at_cifar_size(cli):
+    result = cli("summary", "vgg16", "--input-shape", "32,32,3", "--num-classes", "10")
     assert result.returncode == 0, result.stderr
     assert "parameters: 33,638,218" in result.stdout
     assert "reference parameters: 138,357,544" in result.stdout
@@ -58,8 +58,8 @@ def test_summary_at_cifar_size(run_cli):
     (("compare", "vgg16", "--dataset", "imagenet"), "--dataset must be one of"),
     (("compare", "vgg16", "--epochs", "0"), "--epochs must be an integer >= 1"),
 ])
-def test_user_errors_are_one_line_without_traceback(run_cli, args, words):
-    result = run_cli(*args)
+def test_user_errors_are_one_line_without_traceback(cli, args, words):
+    result = cli(*args)
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
     last = result.stderr.strip().splitlines()[-1]

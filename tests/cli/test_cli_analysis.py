@@ -1,4 +1,5 @@
-"""`keras-archs flops` and `keras-archs plot`, through the real console script."""
+"""`keras-archs plot`, `flops`, `bench` and `chart`: drawing through the real console
+script, the rest through `main()` in this process (the `cli` fixture)."""
 
 import sys
 from pathlib import Path
@@ -21,19 +22,19 @@ def test_plot_writes_a_png_of_a_model_or_a_block(run_cli, tmp_path, name,
     assert layer_count_words in result.stdout
 
 
-def test_plot_never_overwrites_silently(run_cli, tmp_path):
+def test_plot_never_overwrites_silently(cli, tmp_path):
     (tmp_path / "mine.png").write_bytes(b"precious")
-    result = run_cli("plot", "se_block", "--out", "mine.png")
+    result = cli("plot", "se_block", "--out", "mine.png")
     assert result.returncode == 2 and "pass --overwrite" in result.stderr
     assert (tmp_path / "mine.png").read_bytes() == b"precious"
-    result = run_cli("plot", "se_block", "--out", "mine.png", "--overwrite")
+    result = cli("plot", "se_block", "--out", "mine.png", "--overwrite")
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "mine.png").read_bytes().startswith(PNG_MAGIC)
 
 
-def test_plot_without_graphviz_says_what_to_install(run_cli, tmp_path):
+def test_plot_without_graphviz_says_what_to_install(cli, tmp_path):
     # Only the interpreter's own directory on PATH: no `dot`.
-    result = run_cli("plot", "resnet20", env={"PATH": str(Path(sys.executable).parent)})
+    result = cli("plot", "resnet20", env={"PATH": str(Path(sys.executable).parent)})
     assert result.returncode == 2
     last = result.stderr.strip().splitlines()[-1]
     assert "apt-get install graphviz" in last and "brew install graphviz" in last
@@ -46,20 +47,20 @@ def test_plot_without_graphviz_says_what_to_install(run_cli, tmp_path):
     (("flops", "nothing*"), "no model matches 'nothing*'"),
     (("flops", "vgg16", "--input-shape", "8,8,3"), "--input-shape height must be at least 32"),
 ])
-def test_bad_input_is_one_line_and_exit_2(run_cli, args, words):
-    result = run_cli(*args)
+def test_bad_input_is_one_line_and_exit_2(cli, args, words):
+    result = cli(*args)
     assert result.returncode == 2
     last = result.stderr.strip().splitlines()[-1]
     assert last.startswith(f"keras-archs {args[0]}: error:") and words in last
 
 
-def test_flops_prints_params_and_gmacs_per_model(run_cli):
+def test_flops_prints_params_and_gmacs_per_model(cli):
     import keras
 
     from keras_archs import create_model
     from keras_archs.analysis import count_macs
 
-    result = run_cli("flops", "resnet[25]6", "--input-shape", "32,32,3")
+    result = cli("flops", "resnet[25]6", "--input-shape", "32,32,3")
     assert result.returncode == 0, result.stderr
     rows = {line.split()[0]: line.split() for line in result.stdout.splitlines()[2:]}
     assert list(rows) == ["resnet56"]
@@ -75,15 +76,15 @@ def test_flops_prints_params_and_gmacs_per_model(run_cli):
     (("bench", "lenet*"), "no model matching 'lenet*' has a keras.applications twin"),
     (("bench", "vgg16", "--batch-size", "0"), "batch"),
 ])
-def test_bench_bad_input_is_one_line_and_exit_2(run_cli, args, words):
-    result = run_cli(*args)
+def test_bench_bad_input_is_one_line_and_exit_2(cli, args, words):
+    result = cli(*args)
     assert result.returncode == 2
     last = result.stderr.strip().splitlines()[-1]
     assert last.startswith("keras-archs bench: error:") and words in last
 
 
-def test_chart_draws_one_ball_per_model_with_a_top1(run_cli, tmp_path):
-    result = run_cli("chart", "squeezenet1_*", "--out", "chart.png")
+def test_chart_draws_one_ball_per_model_with_a_top1(cli, tmp_path):
+    result = cli("chart", "squeezenet1_*", "--out", "chart.png")
     assert result.returncode == 0, result.stderr
     assert "wrote chart.png (2 models)" in result.stdout
     data = (tmp_path / "chart.png").read_bytes()
@@ -96,9 +97,9 @@ def test_chart_draws_one_ball_per_model_with_a_top1(run_cli, tmp_path):
     (("chart", "--out", "chart.svg"), "--out must name a .png file"),
     (("chart", "--out", "mine.png"), "--out 'mine.png' exists; pass --overwrite"),
 ])
-def test_chart_bad_input_is_one_line_and_exit_2(run_cli, tmp_path, args, words):
+def test_chart_bad_input_is_one_line_and_exit_2(cli, tmp_path, args, words):
     (tmp_path / "mine.png").write_bytes(b"precious")
-    result = run_cli(*args)
+    result = cli(*args)
     assert result.returncode == 2
     last = result.stderr.strip().splitlines()[-1]
     assert last.startswith("keras-archs chart: error:") and words in last

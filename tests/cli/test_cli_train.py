@@ -74,14 +74,13 @@ def _error_line(result):
 
 
 @pytest.mark.slow
-def test_float16_is_refused_without_a_gpu_before_anything_is_written(run_cli,
-                                                                     tmp_path):
+def test_float16_is_refused_without_a_gpu_before_anything_is_written(cli, tmp_path):
     # With a bad TF_CONFIG too, the first error shows which check ran first: the
     # float16 refusal on a machine without a GPU; on a GPU float16 is accepted and
     # the cluster description is the next thing refused.
-    result = run_cli("train", "vgg11", "--mixed-precision", "mixed_float16",
-                     "--strategy", "multiworker", "--run-dir", "fp16",
-                     env={"TF_CONFIG": '{"cluster": '})
+    result = cli("train", "vgg11", "--mixed-precision", "mixed_float16",
+                 "--strategy", "multiworker", "--run-dir", "fp16",
+                 env={"TF_CONFIG": '{"cluster": '})
     line = _error_line(result)
     if GPUS:
         assert line.startswith("keras-archs train: error: TF_CONFIG is not valid JSON")
@@ -92,18 +91,17 @@ def test_float16_is_refused_without_a_gpu_before_anything_is_written(run_cli,
     assert not (tmp_path / "fp16").exists()
 
 
-@pytest.mark.slow
-def test_train_bad_inputs_print_one_line_and_change_nothing(run_cli, tmp_path):
+def test_train_bad_inputs_print_one_line_and_change_nothing(cli, tmp_path):
     other = tmp_path / "other"
     prepare_run_dir(other, model_name="vgg13", config={"status": "running"})
     (other / "log.csv").write_text("epoch,loss\n0,2.3\n")
     before = {p.name: p.read_bytes() for p in other.iterdir()}
-    line = _error_line(run_cli("train", "vgg11", "--run-dir", other, "--resume"))
+    line = _error_line(cli("train", "vgg11", "--run-dir", other, "--resume"))
     assert "holds a run of model 'vgg13', not 'vgg11'" in line
     assert {p.name: p.read_bytes() for p in other.iterdir()} == before
 
-    line = _error_line(run_cli("train", "vgg11", "--strategy", "multiworker",
-                               env={"TF_CONFIG": '{"cluster": '}))
+    line = _error_line(cli("train", "vgg11", "--strategy", "multiworker",
+                           env={"TF_CONFIG": '{"cluster": '}))
     assert line.startswith("keras-archs train: error: TF_CONFIG is not valid JSON")
 
 
