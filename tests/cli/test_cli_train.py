@@ -21,9 +21,9 @@ DEVICE_POLICY = "mixed_float16" if GPUS else "mixed_bfloat16"
 
 
 @pytest.mark.slow
-def test_train_vgg11_on_digits_mixed_precision_cosine(run_cli, tmp_path):
-    # VGG-11 is the smallest registered model; two batches per epoch keep it quick.
-    result = run_cli("train", "vgg11", "--dataset", "digits", "--epochs", "2",
+def test_train_on_digits_mixed_precision_cosine(run_cli, tmp_path):
+    # The smallest registered model; two batches per epoch keep it quick.
+    result = run_cli("train", "simple_cnn", "--dataset", "digits", "--epochs", "2",
                      "--batch-size", "8", "--steps-per-epoch", "2",
                      "--validation-steps", "1", "--mixed-precision",
                      "--lr-schedule", "cosine", "--warmup-epochs", "1",
@@ -35,7 +35,7 @@ def test_train_vgg11_on_digits_mixed_precision_cosine(run_cli, tmp_path):
     else:
         assert f"Strategy: default (1 replica; /device:{DEVICE}:0)" in out
     assert "Epoch 2/2" in out and "━" in out  # Keras progress bars
-    assert f"trained vgg11 on digits: 2 epoch(s) this session with {STRATEGY} " \
+    assert f"trained simple_cnn on digits: 2 epoch(s) this session with {STRATEGY} " \
            f"({REPLICAS} replica(s), global batch {8 * REPLICAS}); best val_accuracy" \
         in out
     assert "results in out: run.json, log.csv, best.keras" in out
@@ -50,7 +50,7 @@ def test_train_vgg11_on_digits_mixed_precision_cosine(run_cli, tmp_path):
     assert [r["epoch"] for r in rows] == ["0", "1"]
     assert float(rows[1]["train_images_per_sec"]) > 0
     meta = json.loads((run / "run.json").read_text())
-    assert meta["model"] == "vgg11" and meta["dataset"] == "digits"
+    assert meta["model"] == "simple_cnn" and meta["dataset"] == "digits"
     assert meta["status"] == "finished" and meta["mixed_precision"] == DEVICE_POLICY
     assert meta["lr_schedule"] == "cosine"
     assert meta["global_batch_size"] == 8 * REPLICAS
@@ -59,7 +59,7 @@ def test_train_vgg11_on_digits_mixed_precision_cosine(run_cli, tmp_path):
     assert meta["jit_compile"] == ("auto" if GPUS else False)
 
     model = keras.saving.load_model(run / "best.keras", safe_mode=True)
-    conv = model.get_layer("block1_conv1")
+    conv = model.get_layer("conv1")
     assert conv.compute_dtype == DEVICE_POLICY.removeprefix("mixed_")
     assert conv.kernel.dtype == "float32"
     probs = model.predict(np.zeros((1, 32, 32, 3), "float32"), verbose=0)
