@@ -32,8 +32,10 @@ demo: $(VENV)/.installed
 # Two pytest workers: most tests are single-threaded graph building, so two workers
 # use both cores; `--dist loadgroup` keeps the fuzz file on one worker (it counts its
 # cases). Budget: ~12 min on a fresh clone, 2 cores. Measured 2026-11-28 on an idle
-# 2-core machine: 1,449 tests, pytest 16.7 min (1,002 s), over budget (issue #15);
-# slowest: JAX parity 117 s, the per-model .keras/.weights.h5 round trips ~5 s each.
+# 2-core machine (fresh clone, `bash .ci/run`): 1,455 tests, pytest 15.1 min (908 s),
+# over budget (issue #15). Most of it is breadth: every registry model built and
+# saved/reloaded (~5 s each, ~480 s of the two workers' time), every keras.applications
+# twin loading its file (~150 s); slowest single test: JAX parity, ~120 s.
 PYTEST_WORKERS ?= 2
 
 test: $(VENV)/.installed-dev
