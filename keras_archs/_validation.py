@@ -294,10 +294,10 @@ def check_min_spatial(x, minimum, name: str = "x", why: str = ""):
 
 def check_bn(momentum, epsilon, *, momentum_name: str = "bn_momentum",
              epsilon_name: str = "bn_epsilon"):
-    """BatchNorm's momentum (Keras' convention, in [0, 1)) and epsilon (> 0)."""
-    check_rate(momentum, momentum_name)
-    check_number(epsilon, epsilon_name, minimum=0, include_minimum=False)
-    return momentum, epsilon
+    """BatchNorm's momentum (Keras' convention, in [0, 1)) and epsilon (> 0), returned
+    as floats."""
+    return (check_rate(momentum, momentum_name),
+            check_number(epsilon, epsilon_name, minimum=0, include_minimum=False))
 
 
 def check_model(model, name: str = "model"):

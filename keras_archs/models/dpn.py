@@ -42,8 +42,8 @@ import re
 import keras
 
 from keras_archs._validation import (
-    check_bn, check_input_shape, check_int_sequence, check_name, check_number,
-    check_positive_int, check_rate, check_same_length, check_tensor_4d)
+    check_bn, check_input_shape, check_int_sequence, check_name, check_positive_int,
+    check_same_length, check_tensor_4d)
 from keras_archs.models._builder import (
     check_common_args, classifier_head, finish_model, input_shape_of, model_input,
     resolve_stem)
@@ -274,9 +274,7 @@ def DPN(stage_sizes, filters, residual_channels, dense_channels, groups=32,
                       " (one stride per stage)")
     stem_filters = check_positive_int(stem_filters, "stem_filters")
     stem_kernel = check_positive_int(stem_kernel, "stem_kernel")
-    bn_momentum = check_rate(bn_momentum, "bn_momentum")
-    bn_epsilon = check_number(bn_epsilon, "bn_epsilon", minimum=0.0,
-                              include_minimum=False)
+    bn_momentum, bn_epsilon = check_bn(bn_momentum, bn_epsilon)
     input_shape = check_common_args(
         include_top=include_top, weights=weights, input_tensor=input_tensor,
         input_shape=input_shape, pooling=pooling, classes=classes,

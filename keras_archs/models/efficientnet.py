@@ -340,8 +340,7 @@ def EfficientNet(width_coefficient=None, depth_coefficient=None, default_size=No
     check_input_shape(shape, min_size=STRIDE[stem])
     if bn_momentum is None:
         bn_momentum = BN_MOMENTUM[stem]
-    bn_momentum = check_rate(bn_momentum, "bn_momentum")
-    bn_epsilon = check_number(bn_epsilon, "bn_epsilon", minimum=0, include_minimum=False)
+    bn_momentum, bn_epsilon = check_bn(bn_momentum, bn_epsilon)
     if name is None:
         name = f"efficientnet{variant.lower()}" if variant else "efficientnet-custom"
         if stem == "cifar":

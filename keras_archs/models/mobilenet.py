@@ -44,8 +44,8 @@ import re
 import keras
 
 from keras_archs._validation import (
-    check_choice, check_input_shape, check_name, check_number, check_positive_int,
-    check_rate, check_tensor_4d)
+    check_bn, check_choice, check_input_shape, check_name, check_number,
+    check_positive_int, check_rate, check_tensor_4d)
 from keras_archs.layers.attention import (
     apply_attention, check_attention, check_se_ratio)
 from keras_archs.models._builder import (
@@ -133,8 +133,7 @@ def _check_block_args(x, strides, padding, bn_momentum, bn_epsilon):
     if strides > 2:
         raise ValueError(f"strides must be 1 or 2, got {strides}")
     check_choice(padding, "padding", PADDINGS)
-    check_rate(bn_momentum, "bn_momentum")
-    check_number(bn_epsilon, "bn_epsilon", minimum=0, include_minimum=False)
+    check_bn(bn_momentum, bn_epsilon)
     return strides
 
 

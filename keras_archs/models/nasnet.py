@@ -38,8 +38,8 @@ import numbers
 import keras
 
 from keras_archs._validation import (
-    check_choice, check_input_shape, check_label, check_number, check_positive_int,
-    check_rate, check_tensor_4d)
+    check_bn, check_choice, check_input_shape, check_label, check_number,
+    check_positive_int, check_rate, check_tensor_4d)
 from keras_archs.models._builder import (
     check_common_args, finish_model, input_shape_of, model_input, resolve_stem)
 from keras_archs.registry import register_model
@@ -84,8 +84,7 @@ def _check_cell_args(x, p, filters, block_id, bn_momentum, bn_epsilon):
             or block_id == "":
         raise TypeError(f"block_id must be a string or an integer, got {block_id!r}")
     check_label(block_id, "block_id")
-    bn = (check_rate(bn_momentum, "bn_momentum"),
-          check_number(bn_epsilon, "bn_epsilon", minimum=0, include_minimum=False))
+    bn = check_bn(bn_momentum, bn_epsilon)
     if p is not None:
         # _adjust brings p to x's size with one stride-2 step (after a reduction),
         # or leaves its size alone

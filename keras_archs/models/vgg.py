@@ -32,8 +32,8 @@ from __future__ import annotations
 import keras
 
 from keras_archs._validation import (
-    check_bool, check_choice, check_initializer, check_int_sequence, check_min_spatial,
-    check_number, check_positive_int, check_rate, check_same_length, check_tensor_4d)
+    check_bn, check_bool, check_choice, check_initializer, check_int_sequence,
+    check_min_spatial, check_positive_int, check_rate, check_same_length, check_tensor_4d)
 from keras_archs.layers import conv_bn_act
 from keras_archs.models._builder import (
     check_common_args, classifier_head, finish_model, model_input)
@@ -80,8 +80,7 @@ def build_vgg_block(input_layer, num_cnn=3, channel=64, block_num=1, *,
     check_positive_int(block_num, "block_num", minimum=0)
     check_choice(naming, "naming", NAMINGS)
     check_bool(batch_norm, "batch_norm")
-    check_rate(bn_momentum, "bn_momentum")
-    check_number(bn_epsilon, "bn_epsilon", minimum=0, include_minimum=False)
+    check_bn(bn_momentum, bn_epsilon)
     check_initializer(kernel_initializer, "kernel_initializer")
     check_min_spatial(input_layer, 2, "input_layer", " for the block's 2×2 max-pool")
     first = 0 if naming == "seed" else 1
@@ -115,8 +114,7 @@ def VGG(num_cnn_list, channel_list=CHANNELS, include_top=True, weights=None,
     check_positive_int(dense_units, "dense_units")
     check_rate(dropout, "dropout")
     check_bool(batch_norm, "batch_norm")
-    check_rate(bn_momentum, "bn_momentum")
-    check_number(bn_epsilon, "bn_epsilon", minimum=0, include_minimum=False)
+    check_bn(bn_momentum, bn_epsilon)
     check_initializer(kernel_initializer, "kernel_initializer")
     input_shape = check_common_args(
         include_top=include_top, weights=weights, input_tensor=input_tensor,
