@@ -228,10 +228,14 @@ def _file_mismatches(model, path) -> list[str]:
                         f"{tuple(var.shape)}, the file {tuple(array.shape)}")
     extra = _extra_file_layers(path, model)
     if extra:
-        problems.append(f"the file holds weights for {len(extra)} layer"
-                        f"{'s' * (len(extra) > 1)} this model does not have (stored in "
-                        f"the file as {_listing(extra, _MISMATCH_LIMIT)})")
+        problems.append(_extra_layers_message(extra))
     return problems
+
+
+def _extra_layers_message(extra) -> str:
+    return (f"the file holds weights for {len(extra)} layer{'s' * (len(extra) > 1)} "
+            f"this model does not have (stored in the file as "
+            f"{_listing(extra, _MISMATCH_LIMIT)})")
 
 
 def _describe_mismatch(message: str, model) -> str:
@@ -302,10 +306,8 @@ def load_weights(model, weights, *, keras_applications: str | None = None,
     if extra:
         raise ValueError(
             f"weights file {weights!r} does not fit this architecture ({model.name}): "
-            f"the file holds weights for {len(extra)} layer{'s' * (len(extra) > 1)} "
-            f"this model does not have (stored in the file as "
-            f"{_listing(extra, _MISMATCH_LIMIT)}); is it the file of another model, "
-            "or of this model with another include_top or number of blocks?")
+            f"{_extra_layers_message(extra)}; is it the file of another model, or of "
+            "this model with another include_top or number of blocks?")
     try:
         with warnings.catch_warnings():
             # Keras warns about every container it skips before raising; the error

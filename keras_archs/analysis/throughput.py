@@ -142,12 +142,10 @@ def compare_with_applications(names=None, *, batch_size=16, image_size=128, step
             raise ValueError(f"{name} has no keras.applications twin; models that do: "
                              f"{', '.join(n for n, _ in applications_pairs())}")
         keras.utils.set_random_seed(0)
-        models = {
-            "ours": create_model(name, input_shape=shape, num_classes=10),
-            "theirs": getattr(keras.applications, app)(weights=None, input_shape=shape,
-                                                      classes=10),
-            "control": getattr(keras.applications, app)(weights=None, input_shape=shape,
-                                                       classes=10)}
+        constructor = getattr(keras.applications, app)
+        models = {"ours": create_model(name, input_shape=shape, num_classes=10)}
+        for label in ("theirs", "control"):  # the control: a second instance of theirs
+            models[label] = constructor(weights=None, input_shape=shape, classes=10)
         difference = None
         if keras.backend.backend() == "tensorflow":
             difference = _op_difference(compute_op_counts(models["ours"]),

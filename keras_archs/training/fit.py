@@ -153,10 +153,7 @@ def prepare_run_dir(run_dir, *, model_name: str, config: dict | None = None,
             status is None and (run_dir / "backup").exists())
         if unfinished:
             if resume:
-                # A damaged backup or log fails here, before anything is written.
-                done = restored_epoch(run_dir / "backup")
-                _read_log(run_dir / "log.csv")
-                _check_same_settings(run_dir, meta, config)
+                done = _check_resumable(run_dir, meta, config)
                 if epochs is not None and done >= epochs:
                     raise ValueError(
                         f"run_dir {str(run_dir)!r} has {done} epochs done already; "
@@ -168,9 +165,7 @@ def prepare_run_dir(run_dir, *, model_name: str, config: dict | None = None,
         done = meta.get("epochs_completed", meta.get("epochs"))
         if resume and epochs is not None and done is not None and epochs > done:
             _check_extensible(run_dir, meta, done)
-            restored_epoch(run_dir / "backup")
-            _read_log(run_dir / "log.csv")
-            _check_same_settings(run_dir, meta, config)
+            _check_resumable(run_dir, meta, config)
             return run_dir, _resumed(meta_path, meta, epochs)
         more = f"epochs=N with N > {done}" if done is not None else "more epochs"
         raise ValueError(
@@ -205,6 +200,15 @@ def _read_run_json(meta_path: Path) -> dict:
             "keras-archs writes; repair the file, pass overwrite=True to start the "
             "run again, or choose another run_dir (nothing was changed)")
     return meta
+
+
+def _check_resumable(run_dir: Path, meta: dict, config: dict | None) -> int:
+    """Fail, before anything is written, on a damaged backup or log or on settings
+    other than the run's; returns the epochs the backup holds."""
+    done = restored_epoch(run_dir / "backup")
+    _read_log(run_dir / "log.csv")
+    _check_same_settings(run_dir, meta, config)
+    return done
 
 
 def _check_extensible(run_dir: Path, meta: dict, done: int) -> None:
