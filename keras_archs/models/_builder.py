@@ -17,8 +17,7 @@ from keras_archs._validation import (
 from keras_archs.weights import check_weights_arg, load_weights
 
 __all__ = ["check_common_args", "input_shape_of", "model_input", "classifier_head",
-           "finish_model",
-           "resolve_stem", "STEMS"]
+           "finish_model", "resolve_stem", "STEMS"]
 
 POOLINGS = (None, "avg", "max")
 STEMS = ("auto", "imagenet", "cifar")

@@ -34,8 +34,6 @@ from __future__ import annotations
 
 import numbers
 
-import keras
-
 from keras_archs._validation import check_input_shape
 from keras_archs.models._builder import input_shape_of, resolve_stem
 from keras_archs.models._presets import NAMINGS, PRESETS
