@@ -343,7 +343,7 @@ def test_inverted_residual_block_se_ratio_and_expanded_width():
     (dict(attention="se", weights="imagenet"), "attention must be None with weights"),
 ])
 def test_mobilenetv2_bad_attention_is_rejected_before_any_layer(no_layers, kwargs,
-                                                                  message):
+                                                                  message, no_network):
     with pytest.raises(ValueError, match=message):
         M.MobileNetV2(input_shape=(32, 32, 3), **kwargs)
 

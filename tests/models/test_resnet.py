@@ -354,7 +354,7 @@ def test_bad_block_arguments_raise_before_building(no_build, call, words):
 
 
 @pytest.mark.slow
-def test_imagenet_weights_delegate_to_keras_applications(monkeypatch):
+def test_imagenet_weights_delegate_to_keras_applications(monkeypatch, no_network):
     # Offline stand-in for the download: keras.applications' own ResNet50V2 with
     # random weights; ours must receive every weight, by layer name.
     original = keras.applications.ResNet50V2

@@ -119,7 +119,7 @@ def test_imagenet_weights_are_copied_by_layer_name(monkeypatch, no_network):
             np.testing.assert_array_equal(mine, ref)
 
 
-def test_imagenet_download_failure_is_one_clear_error(monkeypatch):
+def test_imagenet_download_failure_is_one_clear_error(monkeypatch, no_network):
     def offline(**kwargs):
         raise OSError("URL fetch failure: Name or service not known")
 
@@ -156,7 +156,8 @@ def test_bad_input_raises_before_any_layer_is_built(no_layers_built, kwargs, err
         build_vgg(**kwargs)
 
 
-def test_bad_weights_paths_are_rejected_before_building(no_layers_built, tmp_path):
+def test_bad_weights_paths_are_rejected_before_building(no_layers_built, tmp_path,
+                                                        no_network):
     with pytest.raises(ValueError, match="does not exist"):
         VGG16(weights=str(tmp_path / "missing.weights.h5"))
     text = tmp_path / "notes.txt"
