@@ -31,17 +31,20 @@ demo: $(VENV)/.installed
 
 # Two pytest workers: most tests are single-threaded graph building, so two workers
 # use both cores; `--dist loadgroup` keeps the fuzz file on one worker (it counts its
-# cases). Budget: ~12 min on a fresh clone, 2 cores. Measured 2026-11-28 on an idle
-# 2-core machine (fresh clone, `bash .ci/run`): 1,455 tests, pytest 15.1 min (908 s),
-# over budget (issue #15). Most of it is breadth: every registry model built and
-# saved/reloaded (~5 s each, ~480 s of the two workers' time), every keras.applications
-# twin loading its file (~150 s); slowest single test: JAX parity, ~120 s.
+# cases), and tests marked slow are handed out first (tests/conftest.py). Budget:
+# ~12 min on a fresh clone, 2 cores (issue #15). Most of the time is breadth: every
+# registry model built, run and saved/reloaded, every keras.applications twin loading
+# its file, every model's feature pyramid and reference count. The 14 biggest models
+# (tests/_sizes.py) get build + one forward pass + a config round trip here, and their
+# twins a layout comparison; `make test-all` runs their full round trips and file loads,
+# and every model under JAX. Measured times: README "Reliability" and the closing note.
 PYTEST_WORKERS ?= 2
 
 test: $(VENV)/.installed-dev
 	$(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
-# Also every registry model (not one per family) under the JAX backend.
+# Also the biggest models' full round trips and keras.applications file loads, and
+# every registry model (not one per family) under the JAX backend.
 test-all: $(VENV)/.installed-dev
 	KERAS_ARCHS_TEST_ALL_MODELS=1 $(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 

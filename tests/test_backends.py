@@ -19,6 +19,7 @@ import numpy as np
 import pytest
 
 from keras_archs import create_model, list_models, model_info
+from tests._sizes import all_models_requested
 
 REPO = Path(__file__).resolve().parents[1]
 PACKAGE = REPO / "keras_archs"
@@ -98,7 +99,6 @@ def _worker():
 # model of each family at its default size: every family's blocks and layers, both
 # stems, in a few minutes. `make test-all` (KERAS_ARCHS_TEST_ALL_MODELS=1) checks every
 # registry model at 32×32.
-ALL_MODELS_ENV = "KERAS_ARCHS_TEST_ALL_MODELS"
 
 
 def _cheapest_first(name):
@@ -113,7 +113,7 @@ def parity_cases(all_models=None):
     smallest ImageNet-size model (default input larger than 64×64) at its default size
     without the top (the heads are covered by the 32×32 runs)."""
     if all_models is None:
-        all_models = os.environ.get(ALL_MODELS_ENV, "") not in ("", "0")
+        all_models = all_models_requested()
     names = list_models()
     if not all_models:
         cheapest = {}

@@ -14,17 +14,18 @@ import numpy as np
 import pytest
 
 from keras_archs import create_model, list_models, model_info
+from tests._sizes import all_models_requested, is_big
 
 SHAPE = (64, 64, 3)
 # keras.applications' own minimum where it is above 64×64 (InceptionV3 refuses
 # anything below 75×75); still small enough that "auto" alone would not mean ImageNet.
 SHAPES = {"InceptionV3": (75, 75, 3)}
 TWINS = [n for n in list_models() if model_info(n).keras_applications]
-# Above this size building the keras.applications model and ours is slow...
-BIG = 40_000_000
-# ...except where most parameters sit in the dense head include_top=False drops
-# (VGG-16/19: 138M/144M, 14.7M/20.0M without the head).
-HEAD_HEAVY = {"vgg16", "vgg19"}
+# `make test` loads a file into every twin but the big ones (tests/_sizes.py), whose
+# layers are compared with their twin's without values below; `make test-all` loads a
+# file into every twin.
+FILE_TWINS = [n for n in TWINS if all_models_requested() or not is_big(n)]
+LAYOUT_TWINS = [n for n in TWINS if n not in FILE_TWINS]
 
 
 def _randomize(model, rng):
@@ -42,10 +43,7 @@ def _randomize(model, rng):
         variable.assign(value.astype("float32"))
 
 
-@pytest.mark.parametrize("name", [
-    pytest.param(n, marks=pytest.mark.slow)
-    if (model_info(n).reference_params or 0) > BIG and n not in HEAD_HEAVY else n
-    for n in TWINS])
+@pytest.mark.parametrize("name", FILE_TWINS)
 def test_keras_applications_weights_file_loads_at_64(tmp_path, name):
     info = model_info(name)
     constructor = getattr(keras.applications, info.keras_applications)
@@ -67,7 +65,27 @@ def test_keras_applications_weights_file_loads_at_64(tmp_path, name):
                                atol=1e-5 * float(np.max(np.abs(expected))))
 
 
+def _layout(model):
+    """What a .weights.h5 file is matched against: the layers with weights, in order,
+    with their class (Keras keys the file by class and position), name and shapes."""
+    return [(type(layer).__name__, layer.name, [tuple(v.shape) for v in layer.weights])
+            for layer in model.layers if layer.weights]
+
+
+@pytest.mark.parametrize("name", LAYOUT_TWINS)
+def test_big_twin_has_the_layout_of_keras_applications_at_64(name):
+    info = model_info(name)
+    shape = SHAPES.get(info.keras_applications, SHAPE)
+    constructor = getattr(keras.applications, info.keras_applications)
+    with keras.StatelessScope():  # layouts only: nothing is initialised
+        reference = constructor(weights=None, include_top=False, input_shape=shape)
+        ours = create_model(name, input_shape=shape, include_top=False, stem="imagenet")
+    assert _layout(ours) == _layout(reference)
+    assert tuple(ours.output.shape) == tuple(reference.output.shape)
+
+
 def test_every_keras_applications_twin_is_tested():
+    assert sorted(FILE_TWINS + LAYOUT_TWINS) == sorted(TWINS)
     # The list comes from the registry: a new twin is tested without an edit here.
     assert {"vgg16", "vgg19", "resnet50"} <= set(TWINS)
     for name in TWINS:

@@ -1,5 +1,6 @@
 """The registry, and facts every registered model must satisfy."""
 
+import json
 import zipfile
 
 import keras
@@ -9,6 +10,7 @@ import pytest
 from keras_archs import ModelInfo, create_model, list_models, model_info
 from keras_archs.registry import PREPROCESSING_MODES, natural_key
 from keras_archs.weights import load_weights
+from tests._sizes import all_models_requested, is_big
 
 ALL_MODELS = list_models()
 
@@ -75,14 +77,16 @@ def _assert_same_outputs(result, expected):
         np.testing.assert_allclose(np.asarray(a), b, rtol=1e-5, atol=1e-6)
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize("name", ALL_MODELS)
-def test_cifar_sized_model_runs_and_round_trips_through_keras_file(name, tmp_path):
-    """The CIFAR variant at 32×32: no Lambda, CIFAR BatchNorm presets, and the same
-    logits after a .keras round trip (safe_mode=True, no custom_objects) and after a
-    .weights.h5 round trip (with keras_archs' loader)."""
-    kwargs = dict(input_shape=(32, 32, 3), num_classes=10, classifier_activation=None)
-    model = create_model(name, **kwargs)
+CIFAR_KWARGS = dict(input_shape=(32, 32, 3), num_classes=10, classifier_activation=None)
+# Every model round-trips in full under `make test-all`; `make test` builds the big ones
+# (tests/_sizes.py), runs them once and round-trips their config (their own code): the
+# path of the values is Keras' and the same for every model.
+FULL_ROUND_TRIP = [n for n in ALL_MODELS if all_models_requested() or not is_big(n)]
+CONFIG_ROUND_TRIP = [n for n in ALL_MODELS if n not in FULL_ROUND_TRIP]
+
+
+def _check_cifar_build(name, model):
+    """No Lambda, CIFAR BatchNorm presets, logits out."""
     assert not any(isinstance(layer, keras.layers.Lambda) for layer in _all_layers(model))
     # CIFAR-size models train with PyTorch's BatchNorm momentum 0.1 (Keras 0.9), as
     # their references do: with Keras' 0.99 a two-epoch ResNet-20 validated at chance.
@@ -92,6 +96,17 @@ def test_cifar_sized_model_runs_and_round_trips_through_keras_file(name, tmp_pat
     for output in model.outputs:
         last = output._keras_history.operation
         assert last.activation is keras.activations.linear, (name, last.name)
+    assert tuple(model.outputs[0].shape) == (None, 10)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", FULL_ROUND_TRIP)
+def test_cifar_sized_model_runs_and_round_trips_through_keras_file(name, tmp_path):
+    """The CIFAR variant at 32×32: no Lambda, CIFAR BatchNorm presets, and the same
+    logits after a .keras round trip (safe_mode=True, no custom_objects) and after a
+    .weights.h5 round trip (with keras_archs' loader)."""
+    model = create_model(name, **CIFAR_KWARGS)
+    _check_cifar_build(name, model)
     batch = np.random.default_rng(0).random((1, 32, 32, 3), dtype=np.float32)
     # Eager calls: tracing a predict function for a 150-layer graph costs more than
     # everything else in this test.
@@ -120,3 +135,36 @@ def test_cifar_sized_model_runs_and_round_trips_through_keras_file(name, tmp_pat
     # logits, without another forward pass (0.5 s a model).
     for ours, saved in zip(restored.weights, model.weights):
         np.testing.assert_array_equal(ours.numpy(), saved.numpy(), err_msg=ours.path)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", CONFIG_ROUND_TRIP)
+def test_big_model_runs_and_its_config_round_trips(name):
+    """The big models: built, one forward pass, and the config a .keras file holds
+    (``serialize_keras_object``, through JSON) rebuilds the same layers and weight
+    shapes with ``safe_mode=True`` and no custom_objects — in a StatelessScope, where
+    nothing is initialised: the values' path is Keras' and the same for every model."""
+    model = create_model(name, **CIFAR_KWARGS)
+    _check_cifar_build(name, model)
+    batch = np.random.default_rng(0).random((1, 32, 32, 3), dtype=np.float32)
+    outputs = keras.tree.flatten(model(batch, training=False))
+    logits = keras.ops.convert_to_numpy(outputs[0])
+    assert logits.shape == (1, 10) and np.isfinite(logits).all()
+    config = json.loads(json.dumps(keras.saving.serialize_keras_object(model)))
+    with keras.StatelessScope():
+        restored = keras.saving.deserialize_keras_object(config, safe_mode=True)
+    assert isinstance(restored, keras.Model)
+    assert [(type(layer), layer.name) for layer in restored.layers] == \
+        [(type(layer), layer.name) for layer in model.layers]
+    assert [(v.path, tuple(v.shape)) for v in restored.weights] == \
+        [(v.path, tuple(v.shape)) for v in model.weights]
+    # Through JSON, as in the file: tuples come back as lists.
+    assert json.loads(json.dumps(restored.get_config())) == \
+        json.loads(json.dumps(model.get_config()))
+
+
+def test_every_model_round_trips_in_full_or_by_config():
+    assert sorted(FULL_ROUND_TRIP + CONFIG_ROUND_TRIP) == sorted(ALL_MODELS)
+    assert {"resnet50", "efficientnetb0", "nasnetmobile"} <= set(FULL_ROUND_TRIP)
+    if not all_models_requested():
+        assert "nasnetlarge" in CONFIG_ROUND_TRIP

@@ -12,9 +12,9 @@ import pytest
 
 from keras_archs import create_model, list_models, model_info, registry
 from keras_archs.models._features import feature_model, stage_layers
+from tests._sizes import is_big
 
 SIZE = 64
-BIG = 40_000_000  # slow to build: checked at one size only
 
 
 def _level_range(k, size=SIZE):
@@ -24,8 +24,7 @@ def _level_range(k, size=SIZE):
 
 
 def _params(names):
-    return [pytest.param(n, marks=pytest.mark.slow)
-            if (model_info(n).reference_params or 0) > BIG else n for n in names]
+    return [pytest.param(n, marks=pytest.mark.slow) if is_big(n) else n for n in names]
 
 
 @pytest.mark.parametrize("name", _params(list_models()))
