@@ -23,6 +23,13 @@ PROXY_VARIABLES = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY",
                    "http_proxy", "https_proxy", "all_proxy")
 
 
+def pytest_collection_modifyitems(items):
+    """Tests marked slow first (stable otherwise): pytest-xdist hands tests out in
+    collection order, so a minute-long test collected last would leave the other
+    worker idle at the end of the run."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+
+
 _TESTS_SINCE_GC = [0]
 # clear_session() runs a full garbage collection over TensorFlow's large heap by
 # default; twice per test, that was minutes of suite time. Python's own collector
