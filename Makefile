@@ -37,7 +37,9 @@ demo: $(VENV)/.installed
 # its file, every model's feature pyramid and reference count. The 14 biggest models
 # (tests/_sizes.py) get build + one forward pass + a config round trip here, and their
 # twins a layout comparison; `make test-all` runs their full round trips and file loads,
-# and every model under JAX. Measured times: README "Reliability" and the closing note.
+# and every model under JAX. Measured 2026-11-28 on an idle 2-core machine (fresh clone,
+# `bash .ci/run`, commit c3cfdea): 1,453 tests, pytest 12.5 min (750 s), ~14 min with
+# the install: still over budget (issue #15).
 PYTEST_WORKERS ?= 2
 
 test: $(VENV)/.installed-dev
