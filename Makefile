@@ -38,7 +38,7 @@ demo: $(VENV)/.installed
 # (tests/_sizes.py) get build + one forward pass + a config round trip here, and their
 # twins a layout comparison; `make test-all` runs their full round trips and file loads,
 # and every model under JAX. Measured 2026-11-28 on an idle 2-core machine (fresh clone,
-# `bash .ci/run`, commit c3cfdea): 1,453 tests, pytest 12.5 min (750 s), ~14 min with
+# `bash .ci/run`, commit bfcc02e): 1,453 tests, pytest 12.7 min (761 s), 14.0 min with
 # the install: still over budget (issue #15).
 PYTEST_WORKERS ?= 2
 
