@@ -5,8 +5,9 @@ theirs, control, control, theirs, ours; the control is a second keras.applicatio
 instance) of training (`fit` on in-memory random data) and inference
 (`predict_on_batch`). Prints images/s, the ratio ours ÷ theirs per model (target
 ≥ 1.00), the control's ratio (the same-model noise floor) and whether the two graphs
-have the same compute ops, then VGG-16's CPU utilisation: training FLOP/s (3 × 2 × MACs × images/s)
-over the peak FLOP/s of a large float32 matmul measured in this process.
+have the same compute ops, then VGG-16's CPU utilisation: training FLOP/s
+(3 × 2 × MACs × images/s) over the peak FLOP/s of a large float32 matmul measured in
+this process.
 
     python benchmarks/vs_applications.py                      # the five reference models
     python benchmarks/vs_applications.py --models resnet50 --image-size 224
@@ -22,8 +23,8 @@ import platform
 
 import keras_archs  # noqa: F401  (first: it turns oneDNN on before TensorFlow loads)
 from keras_archs.analysis.throughput import (
-    DEFAULT_MODELS, HEADER, LEGEND, compare_with_applications, cpu_count, matmul_peak_flops,
-    onednn_enabled)
+    DEFAULT_MODELS, HEADER, LEGEND, compare_with_applications, cpu_count,
+    matmul_peak_flops, onednn_enabled)
 
 
 def main(argv=None):

@@ -1,9 +1,9 @@
 """Which registry models the suite treats as big, and how to ask for every model.
 
 ``make test`` stays within its time budget by giving the big models cheaper checks of
-the same code: their config goes through the ``.keras`` serialiser without their
-weights, and their layers are compared with their keras.applications twin's without a
-weights file. ``make test-all`` (``KERAS_ARCHS_TEST_ALL_MODELS=1``) runs the full
+the same code: they are built and run once and their config goes through the ``.keras``
+serialiser without their weights, and their layers are compared with their
+keras.applications twin's without a weights file. ``make test-all`` (``KERAS_ARCHS_TEST_ALL_MODELS=1``) runs the full
 checks on every model. A model registered later is covered either way: it is big or
 not by its registry entry, with no edit here.
 """

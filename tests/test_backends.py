@@ -99,8 +99,6 @@ def _worker():
 # model of each family at its default size: every family's blocks and layers, both
 # stems, in a few minutes. `make test-all` (KERAS_ARCHS_TEST_ALL_MODELS=1) checks every
 # registry model at 32×32.
-
-
 def _cheapest_first(name):
     """CIFAR-native models first (they build fastest), then by reference size."""
     info = model_info(name)
