@@ -10,7 +10,7 @@ import pytest
 from keras_archs import ModelInfo, create_model, list_models, model_info
 from keras_archs.registry import PREPROCESSING_MODES, natural_key
 from keras_archs.weights import load_weights
-from tests._sizes import all_models_requested, is_big
+from tests._sizes import BIG, DEEP, DEEP_LAYERS, all_models_requested, is_big
 
 ALL_MODELS = list_models()
 
@@ -147,6 +147,8 @@ def test_big_model_runs_and_its_config_round_trips(name):
     nothing is initialised: the values' path is Keras' and the same for every model."""
     model = create_model(name, **CIFAR_KWARGS)
     _check_cifar_build(name, model)
+    if name in DEEP:  # big by depth (tests/_sizes.py): the list must not go stale
+        assert len(model.layers) > DEEP_LAYERS, (name, len(model.layers))
     batch = np.random.default_rng(0).random((1, 32, 32, 3), dtype=np.float32)
     outputs = keras.tree.flatten(model(batch, training=False))
     logits = keras.ops.convert_to_numpy(outputs[0])
@@ -166,6 +168,11 @@ def test_big_model_runs_and_its_config_round_trips(name):
 
 def test_every_model_round_trips_in_full_or_by_config():
     assert set(FULL_ROUND_TRIP) | set(CONFIG_ROUND_TRIP) == set(ALL_MODELS)
+    # Every family keeps at least one model with the full round trip.
+    assert {model_info(n).family for n in FULL_ROUND_TRIP} == \
+        {model_info(n).family for n in ALL_MODELS}
+    assert DEEP <= set(ALL_MODELS)
+    assert not any((model_info(n).reference_params or 0) > BIG for n in DEEP)
     assert {"resnet50", "efficientnetb0", "nasnetmobile"} <= set(FULL_ROUND_TRIP)
     assert "nasnetlarge" in CONFIG_ROUND_TRIP
     assert ("nasnetlarge" in FULL_ROUND_TRIP) is all_models_requested()
