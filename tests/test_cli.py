@@ -1,4 +1,5 @@
-"""The `keras-archs` command line, through its real console-script entry point."""
+"""The `keras-archs` command line: `list` through the real console script (it must not
+import TensorFlow), the rest through ``main()`` in this process (the ``cli`` fixture)."""
 
 import pytest
 
@@ -66,13 +67,13 @@ def test_user_errors_are_one_line_without_traceback(cli, args, words):
     assert last.startswith(f"keras-archs {args[0]}: error:") and words in last
 
 
-def test_bad_shape_syntax_is_an_argparse_error(run_cli):
-    result = run_cli("summary", "vgg16", "--input-shape", "32x32")
+def test_bad_shape_syntax_is_an_argparse_error(cli):
+    result = cli("summary", "vgg16", "--input-shape", "32x32")
     assert result.returncode == 2 and "HEIGHT,WIDTH,CHANNELS" in result.stderr
 
 
-def test_compare_end_to_end(run_cli, tmp_path):
-    result = run_cli("compare", "lenet5", "simple_cnn", "--dataset", "digits", "--epochs",
+def test_compare_end_to_end(cli, tmp_path):
+    result = cli("compare", "lenet5", "simple_cnn", "--dataset", "digits", "--epochs",
                      "1", "--batch-size", "128", "--optimizer", "adam", "--run-dir", "out")
     assert result.returncode == 0, result.stderr[-2000:]
     out = tmp_path / "out"
@@ -87,6 +88,6 @@ def test_compare_end_to_end(run_cli, tmp_path):
     seconds = row.split()[header.split().index("seconds_per_epoch")]
     # Seconds per epoch to a useful precision (two significant digits under 1 s).
     assert len(seconds.replace(".", "").lstrip("0")) <= 3, row
-    again = run_cli("compare", "lenet5", "--epochs", "1", "--run-dir", "out")
+    again = cli("compare", "lenet5", "--epochs", "1", "--run-dir", "out")
     assert again.returncode == 0 and "writing this comparison to out-2" in again.stdout
     assert (tmp_path / "out-2" / "summary.csv").exists()

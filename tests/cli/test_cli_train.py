@@ -1,4 +1,5 @@
-"""``keras-archs train`` through the real console script, on the embedded digits."""
+"""``keras-archs train`` on the embedded digits: a mixed-precision run through the real
+console script, the rest through ``main()`` in this process (the ``cli`` fixture)."""
 
 import csv
 import json
@@ -111,10 +112,10 @@ def _log_epochs(run):
 
 
 @pytest.mark.slow
-def test_resume_starts_fresh_then_extends_a_finished_run(run_cli, tmp_path):
+def test_resume_starts_fresh_then_extends_a_finished_run(cli, tmp_path):
     quick = ("--steps-per-epoch", "2", "--validation-steps", "1", "--batch-size", "16",
              "--run-dir", "out")
-    first = run_cli("train", "simple_cnn", "--epochs", "1", "--resume", *quick)
+    first = cli("train", "simple_cnn", "--epochs", "1", "--resume", *quick)
     assert first.returncode == 0, first.stderr[-2000:]
     assert "--resume: no run in out yet; starting a new one" in first.stdout
     run = tmp_path / "out"
@@ -123,7 +124,7 @@ def test_resume_starts_fresh_then_extends_a_finished_run(run_cli, tmp_path):
     assert meta["learning_rate"] == 0.01 and meta["optimizer"] == "sgd"
     assert meta["status"] == "finished" and _log_epochs(run) == [0]
 
-    more = run_cli("train", "simple_cnn", "--epochs", "3", "--resume", *quick)
+    more = cli("train", "simple_cnn", "--epochs", "3", "--resume", *quick)
     assert more.returncode == 0, more.stderr[-2000:]
     assert "Resuming simple_cnn in out after epoch 1 of 3" in more.stdout
     assert "Epoch 2/3" in more.stdout and "Epoch 1/3" not in more.stdout
@@ -133,7 +134,7 @@ def test_resume_starts_fresh_then_extends_a_finished_run(run_cli, tmp_path):
     assert meta["status"] == "finished" and meta["epochs_completed"] == 3
     assert meta["epochs"] == 3 and meta["created"]
 
-    again = run_cli("train", "simple_cnn", "--epochs", "3", "--resume", *quick)
+    again = cli("train", "simple_cnn", "--epochs", "3", "--resume", *quick)
     line = _error_line(again)
     assert "already holds a finished run of 'simple_cnn' (3 epochs); pass --epochs N " \
            "with N > 3 and --resume to train it further" in line

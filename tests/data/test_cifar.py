@@ -289,11 +289,13 @@ def test_cli_defaults_follow_the_dataset(monkeypatch):
 
 
 @pytest.mark.slow  # starts the real console script (imports TensorFlow)
-def test_cli_compare_without_data_is_one_line_error(run_cli, tmp_path):
+def test_cli_compare_without_data_is_one_line_error(run_cli, tmp_path, offline_env):
     empty = tmp_path / "empty"
     empty.mkdir()
+    # offline_env: with the network cut, the error still comes at once (no download
+    # attempt to wait for), on any machine.
     result = run_cli("compare", "vgg16", "vgg19", "--dataset", "cifar10",
-                     "--data-dir", empty)
+                     "--data-dir", empty, env=offline_env, timeout=120)
     assert result.returncode == 2, result.stderr
     # The whole of stderr is the error (no absl warning before it): a few short
     # lines naming the flags, then how to prepare the data.
@@ -307,12 +309,12 @@ def test_cli_compare_without_data_is_one_line_error(run_cli, tmp_path):
 
 
 @pytest.mark.slow
-def test_cli_compare_trains_on_prepared_cifar10(run_cli, real_dir, tmp_path):
+def test_cli_compare_trains_on_prepared_cifar10(cli, real_dir, tmp_path):
     import json
 
-    result = run_cli("compare", "vgg11", "--dataset", "cifar10", "--data-dir",
-                     real_dir, "--epochs", "1", "--batch-size", "20",
-                     "--run-dir", tmp_path / "cmp")
+    result = cli("compare", "vgg11", "--dataset", "cifar10", "--data-dir",
+                 real_dir, "--epochs", "1", "--batch-size", "20",
+                 "--run-dir", tmp_path / "cmp")
     assert result.returncode == 0, result.stderr[-2000:]
     saved = json.loads((tmp_path / "cmp" / "histories.json").read_text())
     assert saved["config"]["dataset"] == "cifar10"

@@ -11,11 +11,11 @@ import pytest
 REPO = Path(__file__).resolve().parents[2]
 
 
-def test_cli_transfer_trains_both_phases(run_cli, tiny_hub, tmp_path):
-    result = run_cli("transfer", "--backbone", f"hub:{tiny_hub.path}", "--dataset",
-                     "digits", "--image-size", "16", "--epochs", "2",
-                     "--fine-tune-epochs", "1", "--limit-batches", "2",
-                     "--run-dir", tmp_path / "run")
+def test_cli_transfer_trains_both_phases(cli, tiny_hub, tmp_path):
+    result = cli("transfer", "--backbone", f"hub:{tiny_hub.path}", "--dataset",
+                 "digits", "--image-size", "16", "--epochs", "2",
+                 "--fine-tune-epochs", "1", "--limit-batches", "2",
+                 "--run-dir", tmp_path / "run")
     assert result.returncode == 0, result.stderr[-2000:]
     assert "fine-tune epoch 3:" in result.stdout
     saved = json.loads((tmp_path / "run/history.json").read_text())
@@ -30,18 +30,15 @@ def test_cli_transfer_trains_both_phases(run_cli, tiny_hub, tmp_path):
     (["--backbone", "hub:https://tfhub.dev/google/imagenet/inception_v3/"
       "feature_vector/5"], "pass its local path as the handle"),
 ])
-def test_cli_transfer_errors_are_one_line(run_cli, tmp_path, offline_env, args,
-                                          message):
-    # offline_env: the hub URL fails because the network is cut, on any machine.
-    result = run_cli("transfer", *args, "--run-dir", tmp_path / "run",
-                     env={**offline_env, "TFHUB_CACHE_DIR": str(tmp_path / "cache")},
-                     timeout=300)
+def test_cli_transfer_errors_are_one_line(cli, tmp_path, no_network, args, message):
+    # no_network: the hub URL fails because the network is cut, on any machine.
+    result = cli("transfer", *args, "--run-dir", tmp_path / "run")
     assert result.returncode == 2
     errors = [line for line in result.stderr.splitlines()
               if line.startswith("keras-archs transfer: error:")]
     assert len(errors) == 1 and message in errors[0]
     if "tfhub.dev" in args[1]:  # the URL was refused by the cut network
-        assert "cut by tests/fixtures/offline_site" in errors[0]
+        assert "cut by the test's no_network fixture" in errors[0]
     assert "Traceback" not in result.stderr
     assert not (tmp_path / "run").exists()
 
