@@ -9,7 +9,7 @@ registered later gets the full checks unless its registry entry makes it big.
 
 A model is big by its parameters or by its depth. Keras builds, saves and loads a
 model layer by layer, so a model's round trip costs about its layer count: on 2 cores
-the deepest ones below took 8-13 s each, the ResNet-50s 4.5 s.
+the deepest ones below took 7.5-13 s each, the ResNet-50s 4.5 s.
 """
 
 import os
@@ -26,12 +26,12 @@ BIG = 40_000_000
 # 138M), which the CIFAR build and include_top=False do not have: cheap to build.
 HEAD_HEAVY_FAMILIES = {"vgg", "alexnet"}
 # Layers in the CIFAR build (32×32, 10 classes) above which a model is deep.
-DEEP_LAYERS = 550
+DEEP_LAYERS = 450
 # The models under BIG with more than DEEP_LAYERS layers, but each family's shallowest
 # (NASNet-A Mobile, 661): every family keeps a full round trip. test_registry checks
 # each has more than DEEP_LAYERS layers when it builds it.
 DEEP = {"densenet161", "densenet169", "densenet201", "tv_densenet169", "tv_densenet201",
-        "efficientnetb5", "nasnet_cifar", "se_resnet110"}
+        "dpn92", "efficientnetb4", "efficientnetb5", "nasnet_cifar", "se_resnet110"}
 
 
 def all_models_requested() -> bool:

@@ -62,8 +62,10 @@ def test_names_classes_and_counts_match_keras_applications(variant):
 
 @pytest.mark.slow
 def test_b7_matches_keras_applications_and_runs():
-    # Built once at a small input (the count does not depend on it), never saved.
-    reference, layout = _keras_twin("b7", input_shape=(64, 64, 3))
+    # Built once at a small input (the count does not depend on it), never saved; the
+    # twin in a StatelessScope (its layout and count need no values).
+    with keras.StatelessScope():
+        reference, layout = _keras_twin("b7", input_shape=(64, 64, 3))
     assert reference.count_params() == KERAS_APPLICATIONS["b7"]
     del reference
     model = E.EfficientNetB7(input_shape=(64, 64, 3), stem="imagenet")
