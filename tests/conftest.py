@@ -1,6 +1,7 @@
 """Shared test fixtures. Everything here works offline."""
 
 import errno
+import gc
 import os
 import socket
 import subprocess
@@ -28,6 +29,12 @@ def pytest_collection_modifyitems(items):
     collection order, so a minute-long test collected last would leave the other
     worker idle at the end of the run."""
     items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+
+
+def pytest_collection_finish(session):
+    """What the imports and collection made (TensorFlow's ~435k objects) lives for the
+    whole run: frozen, Python's full collections skip it (0.2 s -> 0.05 s each)."""
+    gc.freeze()
 
 
 _TESTS_SINCE_GC = [0]

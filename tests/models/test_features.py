@@ -12,7 +12,7 @@ import pytest
 
 from keras_archs import create_model, list_models, model_info, registry
 from keras_archs.models._features import feature_model, stage_layers
-from tests._sizes import is_big
+from tests._sizes import all_models_requested, is_big
 
 SIZE = 64
 
@@ -27,7 +27,17 @@ def _params(names):
     return [pytest.param(n, marks=pytest.mark.slow) if is_big(n) else n for n in names]
 
 
-@pytest.mark.parametrize("name", _params(list_models()))
+# `make test` checks every model but the big ones (tests/_sizes.py): every family keeps
+# its smaller models. `make test-all` checks every model.
+PYRAMIDS = [n for n in list_models() if all_models_requested() or not is_big(n)]
+
+
+def test_every_family_has_its_pyramid_checked():
+    assert {model_info(n).family for n in PYRAMIDS} == \
+        {model_info(n).family for n in list_models()}
+
+
+@pytest.mark.parametrize("name", _params(PYRAMIDS))
 def test_features_only_levels_strides_and_last_stage(name):
     info = model_info(name)
     shape = (SIZE, SIZE, info.default_input_shape[-1])
