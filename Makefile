@@ -38,8 +38,8 @@ demo: $(VENV)/.installed
 # (tests/_sizes.py: by parameters or by depth) get build + one forward pass + a config
 # round trip here, their twins a layout comparison, and no pyramid check; `make
 # test-all` runs their full checks, and every model under JAX. Measured 2026-11-28 on
-# an idle 2-core machine (fresh clone, `bash .ci/run`, commit aceb886): 1,453 tests,
-# pytest 12.4 min (743 s), 13.3 min with the install: still over budget (issue #15).
+# an idle 2-core machine (fresh clone, `bash .ci/run`, commit 68c67b7): 1,430 tests,
+# pytest 11.8 min (706 s); 13.0 min (778 s) with the venv and the install.
 PYTEST_WORKERS ?= 2
 
 test: $(VENV)/.installed-dev
