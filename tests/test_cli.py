@@ -74,7 +74,7 @@ def test_bad_shape_syntax_is_an_argparse_error(cli):
 
 def test_compare_end_to_end(cli, tmp_path):
     result = cli("compare", "lenet5", "simple_cnn", "--dataset", "digits", "--epochs",
-                     "1", "--batch-size", "128", "--optimizer", "adam", "--run-dir", "out")
+                 "1", "--batch-size", "128", "--optimizer", "adam", "--run-dir", "out")
     assert result.returncode == 0, result.stderr[-2000:]
     out = tmp_path / "out"
     for name in ("histories.json", "summary.csv", "curves.png", "lenet5/best.keras",

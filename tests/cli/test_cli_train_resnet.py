@@ -15,7 +15,7 @@ def test_two_epoch_resnet20_on_digits_validates_above_chance(cli, tmp_path):
     # momentum, not of the device, so the bound is asserted on any machine (it was
     # measured on CPU).
     result = cli("train", "resnet20", "--dataset", "digits", "--epochs", "2",
-                     "--run-dir", "run")
+                 "--run-dir", "run")
     assert result.returncode == 0, result.stderr[-3000:]
     best = float(re.search(r"best val_accuracy ([0-9.]+)", result.stdout).group(1))
     with open(tmp_path / "run" / "log.csv", newline="") as f:
