@@ -42,3 +42,9 @@ def is_big(name: str) -> bool:
     info = model_info(name)
     return name in DEEP or (
         (info.reference_params or 0) > BIG and info.family not in HEAD_HEAVY_FAMILIES)
+
+
+def with_full_checks(names):
+    """The ones of ``names`` that get the full checks: all but the big ones, or every
+    one under ``make test-all``."""
+    return [n for n in names if all_models_requested() or not is_big(n)]

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from keras_archs import create_model, list_models, model_info
-from tests._sizes import all_models_requested, is_big
+from tests._sizes import is_big, with_full_checks
 
 SHAPE = (64, 64, 3)
 # keras.applications' own minimum where it is above 64×64 (InceptionV3 refuses
@@ -24,7 +24,7 @@ TWINS = [n for n in list_models() if model_info(n).keras_applications]
 # `make test` loads a file into every twin but the big ones (tests/_sizes.py), whose
 # layers are compared with their twin's without values below; `make test-all` loads a
 # file into every twin (and compares the big ones' layers too).
-FILE_TWINS = [n for n in TWINS if all_models_requested() or not is_big(n)]
+FILE_TWINS = with_full_checks(TWINS)
 LAYOUT_TWINS = [n for n in TWINS if is_big(n)]
 
 

@@ -10,7 +10,8 @@ import pytest
 from keras_archs import ModelInfo, create_model, list_models, model_info
 from keras_archs.registry import PREPROCESSING_MODES, natural_key
 from keras_archs.weights import load_weights
-from tests._sizes import BIG, DEEP, DEEP_LAYERS, all_models_requested, is_big
+from tests._sizes import (BIG, DEEP, DEEP_LAYERS, all_models_requested, is_big,
+                          with_full_checks)
 
 ALL_MODELS = list_models()
 
@@ -82,7 +83,7 @@ CIFAR_KWARGS = dict(input_shape=(32, 32, 3), num_classes=10, classifier_activati
 # (tests/_sizes.py), runs them once and round-trips their config (their own code): the
 # path of the values is Keras' and the same for every model.
 # (Under `make test-all` the big ones take both, so neither list is empty.)
-FULL_ROUND_TRIP = [n for n in ALL_MODELS if all_models_requested() or not is_big(n)]
+FULL_ROUND_TRIP = with_full_checks(ALL_MODELS)
 CONFIG_ROUND_TRIP = [n for n in ALL_MODELS if is_big(n)]
 
 

@@ -12,7 +12,7 @@ import pytest
 
 from keras_archs import create_model, list_models, model_info, registry
 from keras_archs.models._features import feature_model, stage_layers
-from tests._sizes import all_models_requested, is_big
+from tests._sizes import is_big, with_full_checks
 
 SIZE = 64
 
@@ -29,7 +29,7 @@ def _params(names):
 
 # `make test` checks every model but the big ones (tests/_sizes.py): every family keeps
 # its smaller models. `make test-all` checks every model.
-PYRAMIDS = [n for n in list_models() if all_models_requested() or not is_big(n)]
+PYRAMIDS = with_full_checks(list_models())
 
 
 def test_every_family_has_its_pyramid_checked():
